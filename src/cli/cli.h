@@ -1,0 +1,46 @@
+/* hald command line: shared pieces of the subcommands. */
+#ifndef HALD_CLI_H
+#define HALD_CLI_H
+
+#include <stdio.h>
+
+#include "hald/error.h"
+#include "hald/score.h"
+#include "hald/weights.h"
+
+/* What every subcommand knows about the run: verbosity and the command
+ * line for the closing log line.  Passed around, never global. */
+typedef struct cli_ctx {
+    int verbosity; /* 0 quiet (-q), 1 default, 2+ verbose (-v) */
+    int argc;
+    char **argv;
+    double start_real;
+    const char *prog;
+} cli_ctx_t;
+
+#define EXIT_USAGE 1
+#define EXIT_IO 2
+
+void cli_log(const cli_ctx_t *c, int level, const char *func, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void cli_error(const cli_ctx_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints err and returns the exit code for its status. */
+int cli_fail(const cli_ctx_t *c, const hald_error_t *err);
+/* The closing "[M::main] Version ... Real time ... Peak RSS" line (-v). */
+void cli_log_footer(const cli_ctx_t *c);
+
+double cli_realtime(void);
+/* Directory of the running executable, or NULL. */
+const char *cli_exe_dir(char *buf, size_t cap);
+/* Resolves and loads the weights (--weights, HALD_WEIGHTS, search path). */
+int cli_load_weights(const cli_ctx_t *c, const char *explicit_path, hald_weights_t *w,
+                     hald_error_t *err);
+/* Parses a positive count with optional K/M/G (powers of 1024) suffix;
+ * -1 on overflow or junk. */
+int cli_parse_size(const char *s, unsigned long long *out);
+
+int cmd_score(cli_ctx_t *c, int argc, char **argv);
+int cmd_view(cli_ctx_t *c, int argc, char **argv);
+int cmd_weights(cli_ctx_t *c, int argc, char **argv);
+
+#endif

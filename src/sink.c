@@ -1,0 +1,242 @@
+/* Atomic-or-in-place output files with one large write buffer. */
+#include "hald/sink.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SINK_BUFFER (1u << 20)
+
+struct hald_sink {
+    int fd;
+    int owns_fd;
+    int seekable;
+    int tty;
+    char *name;       /* as given */
+    char *final_path; /* rename target, or NULL when writing in place */
+    char *temp_path;  /* temporary, or NULL */
+    char *buf;
+    size_t len;
+};
+
+size_t hald_sink_buffer_size(void) { return SINK_BUFFER; }
+
+static void sink_free(hald_sink_t *s)
+{
+    free(s->name);
+    free(s->final_path);
+    free(s->temp_path);
+    free(s->buf);
+    free(s);
+}
+
+static int write_all(int fd, const char *p, size_t len, const char *name, hald_error_t *err)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return hald_error_set_errno(err, HALD_E_IO, errno, "%s: write failed", name);
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return HALD_OK;
+}
+
+/* The file a rename must replace: the target of a symlink, so that the
+ * link survives, or the path itself. */
+static char *rename_target(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        char *real = realpath(path, NULL);
+        if (real)
+            return real;
+    }
+    return strdup(path);
+}
+
+static int open_temp(hald_sink_t *s, const char *path, hald_error_t *err)
+{
+    s->final_path = rename_target(path);
+    if (!s->final_path)
+        return hald_error_set(err, HALD_E_NOMEM, "%s: out of memory", path);
+    char *dir_copy = strdup(s->final_path), *base_copy = strdup(s->final_path);
+    int rc = HALD_OK;
+    if (!dir_copy || !base_copy) {
+        rc = hald_error_set(err, HALD_E_NOMEM, "%s: out of memory", path);
+        goto done;
+    }
+    const char *dir = dirname(dir_copy), *base = basename(base_copy);
+    size_t need = strlen(dir) + strlen(base) + 32;
+    s->temp_path = malloc(need);
+    if (!s->temp_path) {
+        rc = hald_error_set(err, HALD_E_NOMEM, "%s: out of memory", path);
+        goto done;
+    }
+    snprintf(s->temp_path, need, "%s/.%s.hald-tmp.XXXXXX", dir, base);
+    s->fd = mkstemp(s->temp_path);
+    if (s->fd < 0) {
+        rc = hald_error_set_errno(err, HALD_E_IO, errno, "%s: cannot create a temporary file in %s",
+                                  path, dir);
+        free(s->temp_path);
+        s->temp_path = NULL;
+        goto done;
+    }
+    /* mkstemp makes 0600; give the result the mode a plain open would. */
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fchmod(s->fd, 0666 & ~mask) != 0) {
+        rc = hald_error_set_errno(err, HALD_E_IO, errno, "%s: chmod failed", s->temp_path);
+        goto done;
+    }
+    s->seekable = 1;
+done:
+    free(dir_copy);
+    free(base_copy);
+    return rc;
+}
+
+static int open_in_place(hald_sink_t *s, const char *path, hald_error_t *err)
+{
+    if (strcmp(path, "-") == 0) {
+        s->fd = STDOUT_FILENO;
+        s->owns_fd = 0;
+    } else {
+        s->fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (s->fd < 0)
+            return hald_error_set_errno(err, HALD_E_IO, errno, "%s: cannot open for writing", path);
+    }
+    s->tty = isatty(s->fd);
+    return HALD_OK;
+}
+
+hald_sink_t *hald_sink_open(const char *path, hald_error_t *err)
+{
+    hald_sink_t *s = calloc(1, sizeof *s);
+    if (!s) {
+        hald_error_set(err, HALD_E_NOMEM, "%s: out of memory", path);
+        return NULL;
+    }
+    s->fd = -1;
+    s->owns_fd = 1;
+    s->name = strdup(strcmp(path, "-") == 0 ? "stdout" : path);
+    s->buf = malloc(SINK_BUFFER);
+    if (!s->name || !s->buf) {
+        hald_error_set(err, HALD_E_NOMEM, "%s: out of memory", path);
+        hald_sink_abort(s);
+        return NULL;
+    }
+    struct stat st;
+    int special = strcmp(path, "-") == 0 || (stat(path, &st) == 0 && !S_ISREG(st.st_mode));
+    if (special && strcmp(path, "-") != 0 && S_ISDIR(st.st_mode)) {
+        hald_error_set(err, HALD_E_IO, "%s: is a directory", path);
+        hald_sink_abort(s);
+        return NULL;
+    }
+    int rc = special ? open_in_place(s, path, err) : open_temp(s, path, err);
+    if (rc != HALD_OK) {
+        hald_sink_abort(s);
+        return NULL;
+    }
+    return s;
+}
+
+static int sink_flush(hald_sink_t *s, hald_error_t *err)
+{
+    int rc = write_all(s->fd, s->buf, s->len, s->name, err);
+    s->len = 0;
+    return rc;
+}
+
+int hald_sink_write(hald_sink_t *s, const void *buf, size_t len, hald_error_t *err)
+{
+    if (s->len + len > SINK_BUFFER) {
+        int rc = sink_flush(s, err);
+        if (rc != HALD_OK)
+            return rc;
+        if (len >= SINK_BUFFER)
+            return write_all(s->fd, buf, len, s->name, err);
+    }
+    memcpy(s->buf + s->len, buf, len);
+    s->len += len;
+    return HALD_OK;
+}
+
+char *hald_sink_reserve(hald_sink_t *s, size_t need, hald_error_t *err)
+{
+    if (s->len + need > SINK_BUFFER && sink_flush(s, err) != HALD_OK)
+        return NULL;
+    return s->buf + s->len;
+}
+
+void hald_sink_advance(hald_sink_t *s, size_t len) { s->len += len; }
+
+int hald_sink_seekable(const hald_sink_t *s) { return s->seekable; }
+
+int hald_sink_pwrite(hald_sink_t *s, uint64_t off, const void *buf, size_t len,
+                     hald_error_t *err)
+{
+    int rc = sink_flush(s, err);
+    if (rc != HALD_OK)
+        return rc;
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = pwrite(s->fd, p, len, (off_t)off);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return hald_error_set_errno(err, HALD_E_IO, errno, "%s: write failed", s->name);
+        }
+        p += n;
+        off += (uint64_t)n;
+        len -= (size_t)n;
+    }
+    return HALD_OK;
+}
+
+int hald_sink_commit(hald_sink_t *s, hald_error_t *err)
+{
+    int rc = sink_flush(s, err);
+    if (rc == HALD_OK && s->temp_path && fsync(s->fd) != 0)
+        rc = hald_error_set_errno(err, HALD_E_IO, errno, "%s: fsync failed", s->name);
+    if (s->owns_fd && s->fd >= 0) {
+        if (close(s->fd) != 0 && rc == HALD_OK)
+            rc = hald_error_set_errno(err, HALD_E_IO, errno, "%s: close failed", s->name);
+        s->fd = -1;
+    }
+    if (rc == HALD_OK && s->temp_path) {
+        if (rename(s->temp_path, s->final_path) != 0)
+            rc = hald_error_set_errno(err, HALD_E_IO, errno, "%s: cannot rename %s into place",
+                                      s->name, s->temp_path);
+        else {
+            free(s->temp_path);
+            s->temp_path = NULL;
+        }
+    }
+    hald_sink_abort(s);
+    return rc;
+}
+
+void hald_sink_abort(hald_sink_t *s)
+{
+    if (!s)
+        return;
+    if (s->owns_fd && s->fd >= 0)
+        close(s->fd);
+    if (s->temp_path)
+        unlink(s->temp_path);
+    sink_free(s);
+}
+
+const char *hald_sink_name(const hald_sink_t *s) { return s->name; }
+const char *hald_sink_temp_path(const hald_sink_t *s) { return s->temp_path; }
+int hald_sink_is_tty(const hald_sink_t *s) { return s->tty; }
