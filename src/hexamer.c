@@ -3,8 +3,9 @@
 
 #include <string.h>
 
-void hald_hexamers_scalar(const char *seq, size_t n, uint16_t *rows)
+size_t hald_hexamers_scalar(const char *seq, size_t n, uint16_t *rows)
 {
+    size_t invalid = 0;
     /* Rolling 12-bit row plus a 6-bit mask of which of the last six bases
      * were unknown: one pass, no re-reading of bases. */
     unsigned row = 0, unknown = 0;
@@ -12,9 +13,12 @@ void hald_hexamers_scalar(const char *seq, size_t n, uint16_t *rows)
         unsigned code = hald_base_code((unsigned char)seq[i]);
         row = ((row << 2) | (code & 3u)) & 0xFFFu;
         unknown = ((unknown << 1) | (code >> 2)) & 0x3Fu;
-        if (i >= HALD_HEX_LEN - 1)
+        if (i >= HALD_HEX_LEN - 1) {
             rows[i - (HALD_HEX_LEN - 1)] = (uint16_t)(unknown ? HALD_HEX_INVALID : row);
+            invalid += unknown != 0;
+        }
     }
+    return invalid;
 }
 
 int hald_cpu_has_avx2(void)

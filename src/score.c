@@ -8,7 +8,7 @@
 
 /* Hexamer starts per pass over a long --any-length sequence: a multiple of
  * 4 so the interleaved partial sums see the same order as one pass would. */
-#define MEAN_PASS 4096
+#define MEAN_PASS 4096 /* a multiple of N_SUMS */
 
 /* The regions model's used hexamer starts and their columns, in order. */
 typedef struct region_span { uint8_t first, last, column; } region_span_t;
@@ -32,37 +32,66 @@ void hald_scorer_init(hald_scorer_t *s, const hald_weights_t *w, hald_cpu_t cpu,
     s->mean_w[HALD_HEX_INVALID] = 0.0;
     for (int c = 0; c < HALD_N_REGIONS; c++)
         s->region_w[c][HALD_HEX_INVALID] = 0.0;
+    size_t k = 0;
+    for (size_t i = 0; i < N_SPANS; i++)
+        for (unsigned b = REGION_SPANS[i].first; b <= REGION_SPANS[i].last; b++, k++)
+            s->region_uses[k] = (region_use_t){(uint8_t)b, REGION_SPANS[i].column};
     s->cpu = cpu;
     s->hexamers = hald_hexamer_kernel(cpu);
     s->any_length = any_length;
 }
 
-static inline double combine(const double acc[4])
+/* Sums run as 8 interleaved partial sums (term i goes to sum i mod 8), so
+ * eight independent add chains hide the add latency; the fixed order keeps
+ * results bit-identical whatever computed the rows. */
+#define N_SUMS 8
+
+static inline double combine(const double acc[N_SUMS])
 {
-    return (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
-/* Adds w̄ of m rows into acc (partial sum by position mod 4) and returns
- * how many rows were invalid.  m must be a multiple of 4 except on the
- * last pass. */
-static uint64_t mean_accumulate(const double *mean_w, const uint16_t *rows, size_t m,
-                                double acc[4])
+/* Adds the table entries of m rows into acc (m must be a multiple of 8
+ * except on the last pass).  Unrolled by hand so the sums stay in
+ * registers. */
+__attribute__((optimize("no-tree-slp-vectorize")))
+static void accumulate(const double *table, const uint16_t *rows, size_t m, double acc[N_SUMS])
 {
-    uint64_t invalid = 0;
+    double a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    double a4 = acc[4], a5 = acc[5], a6 = acc[6], a7 = acc[7];
     size_t b = 0;
-    for (; b + 4 <= m; b += 4) {
-        acc[0] += mean_w[rows[b]];
-        acc[1] += mean_w[rows[b + 1]];
-        acc[2] += mean_w[rows[b + 2]];
-        acc[3] += mean_w[rows[b + 3]];
-        invalid += (uint64_t)((rows[b] >> 12) + (rows[b + 1] >> 12) +
-                              (rows[b + 2] >> 12) + (rows[b + 3] >> 12));
+    for (; b + N_SUMS <= m; b += N_SUMS) {
+        /* Four rows per load: table look-ups are load-bound, shifts are not. */
+        uint64_t lo, hi;
+        memcpy(&lo, rows + b, sizeof lo);
+        memcpy(&hi, rows + b + 4, sizeof hi);
+        a0 += table[lo & 0xFFFF];
+        a1 += table[(lo >> 16) & 0xFFFF];
+        a2 += table[(lo >> 32) & 0xFFFF];
+        a3 += table[lo >> 48];
+        a4 += table[hi & 0xFFFF];
+        a5 += table[(hi >> 16) & 0xFFFF];
+        a6 += table[(hi >> 32) & 0xFFFF];
+        a7 += table[hi >> 48];
     }
-    for (; b < m; b++) {
-        acc[b & 3] += mean_w[rows[b]];
-        invalid += rows[b] >> 12;
+    double tail[N_SUMS] = {a0, a1, a2, a3, a4, a5, a6, a7};
+    for (size_t j = 0; b + j < m; j++)
+        tail[j] += table[rows[b + j]];
+    memcpy(acc, tail, sizeof tail);
+}
+
+static void sum_values(const double *v, size_t m, double acc[N_SUMS])
+{
+    double a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+    size_t b = 0;
+    for (; b + N_SUMS <= m; b += N_SUMS) {
+        a0 += v[b], a1 += v[b + 1], a2 += v[b + 2], a3 += v[b + 3];
+        a4 += v[b + 4], a5 += v[b + 5], a6 += v[b + 6], a7 += v[b + 7];
     }
-    return invalid;
+    double tail[N_SUMS] = {a0, a1, a2, a3, a4, a5, a6, a7};
+    for (size_t j = 0; b + j < m; j++)
+        tail[j] += v[b + j];
+    memcpy(acc, tail, sizeof tail);
 }
 
 double hald_score_mean(const hald_scorer_t *s, const char *seq, uint64_t stored,
@@ -80,15 +109,26 @@ double hald_score_mean(const hald_scorer_t *s, const char *seq, uint64_t stored,
     if (len < HALD_HEX_LEN)
         return 0.0;
     uint16_t rows[MEAN_PASS];
-    double acc[4] = {0.0, 0.0, 0.0, 0.0};
+    double acc[N_SUMS] = {0.0};
     uint64_t nhex = len - (HALD_HEX_LEN - 1), invalid = 0;
     for (uint64_t p = 0; p < nhex; p += MEAN_PASS) {
         size_t m = (size_t)(nhex - p < MEAN_PASS ? nhex - p : MEAN_PASS);
-        s->hexamers(seq + p, m + HALD_HEX_LEN - 1, rows);
-        invalid += mean_accumulate(s->mean_w, rows, m, acc);
+        invalid += s->hexamers(seq + p, m + HALD_HEX_LEN - 1, rows);
+        accumulate(s->mean_w, rows, m, acc);
     }
     uint64_t valid = nhex - invalid;
     return combine(acc) / (double)(valid > 0 ? valid : 1);
+}
+
+/* Whether any used hexamer start holds an invalid row.  Starts 70–76 and
+ * 81–85 are unused, so an N only they cover still scores. */
+static int regions_hit_invalid(const uint16_t *rows)
+{
+    for (size_t i = 0; i < N_SPANS; i++)
+        for (unsigned b = REGION_SPANS[i].first; b <= REGION_SPANS[i].last; b++)
+            if (rows[b] == HALD_HEX_INVALID)
+                return 1;
+    return 0;
 }
 
 double hald_score_regions(const hald_scorer_t *s, const char *seq, uint64_t len,
@@ -100,20 +140,17 @@ double hald_score_regions(const hald_scorer_t *s, const char *seq, uint64_t len,
         return NAN;
     }
     uint16_t rows[HALD_WINDOW_LEN - HALD_HEX_LEN + 1];
-    s->hexamers(seq, HALD_WINDOW_LEN, rows);
-    double acc[4] = {0.0, 0.0, 0.0, 0.0};
-    unsigned any_invalid = 0, k = 0;
-    for (size_t i = 0; i < N_SPANS; i++) {
-        const double *col = s->region_w[REGION_SPANS[i].column];
-        for (unsigned b = REGION_SPANS[i].first; b <= REGION_SPANS[i].last; b++, k++) {
-            acc[k & 3] += col[rows[b]];
-            any_invalid |= rows[b];
-        }
-    }
-    if (any_invalid & HALD_HEX_INVALID) {
+    if (s->hexamers(seq, HALD_WINDOW_LEN, rows) > 0 && regions_hit_invalid(rows)) {
         *why = HALD_NA_UNKNOWN_BASE;
         return NAN;
     }
+    /* Gather the used entries in order, then sum them like the mean's. */
+    double used[HALD_REGION_USES];
+    const region_use_t *u = s->region_uses;
+    for (size_t i = 0; i < HALD_REGION_USES; i++)
+        used[i] = s->region_w[u[i].column][rows[u[i].start]];
+    double acc[N_SUMS] = {0.0};
+    sum_values(used, HALD_REGION_USES, acc);
     return combine(acc);
 }
 

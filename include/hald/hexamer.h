@@ -30,11 +30,12 @@ typedef enum hald_cpu {
     HALD_CPU_AVX2 = 2
 } hald_cpu_t;
 
-/* Writes rows[b] for b in 0..n-6 (n-5 values; nothing when n < 6). */
-typedef void (*hald_hexamer_fn)(const char *seq, size_t n, uint16_t *rows);
+/* Writes rows[b] for b in 0..n-6 (n-5 values; nothing when n < 6) and
+ * returns how many of them are HALD_HEX_INVALID. */
+typedef size_t (*hald_hexamer_fn)(const char *seq, size_t n, uint16_t *rows);
 
-void hald_hexamers_scalar(const char *seq, size_t n, uint16_t *rows);
-void hald_hexamers_avx2(const char *seq, size_t n, uint16_t *rows);
+size_t hald_hexamers_scalar(const char *seq, size_t n, uint16_t *rows);
+size_t hald_hexamers_avx2(const char *seq, size_t n, uint16_t *rows);
 
 /* The 2-bit code of one base, or 4 when it is not A/C/G/T/U in any case. */
 static inline unsigned hald_base_code(unsigned char c)

@@ -7,8 +7,8 @@
  *         the 143 used hexamer starts (0–39→0, 40–69→1, 77→2, 78→3, 79→4,
  *         80→5, 86–114→6, 115–154→7); NA if any used hexamer is invalid.
  *
- * Sums run in one fixed order (four interleaved partial sums, combined as
- * (s0+s1)+(s2+s3)), shared by every CPU path, so the bytes of a score never
+ * Sums run in one fixed order (eight interleaved partial sums combined
+ * pairwise), shared by every CPU path, so the bytes of a score never
  * depend on the path, thread or rank that computed it. */
 #ifndef HALD_SCORE_H
 #define HALD_SCORE_H
@@ -48,9 +48,14 @@ typedef enum hald_na {
     HALD_N_NA = 4
 } hald_na_t;
 
+/* The regions model's 143 used hexamer starts with their columns. */
+#define HALD_REGION_USES 143
+typedef struct region_use { uint8_t start, column; } region_use_t;
+
 typedef struct hald_scorer {
     double mean_w[HALD_N_HEXAMERS + 1];                 /* w̄; [4096] = 0 */
     double region_w[HALD_N_REGIONS][HALD_N_HEXAMERS + 1]; /* by column; [4096] = 0 */
+    region_use_t region_uses[HALD_REGION_USES];
     hald_hexamer_fn hexamers;
     hald_cpu_t cpu;
     int any_length;

@@ -1,0 +1,45 @@
+# Shared helpers for the end-to-end tests, sourced by tests/e2e/*.sh.
+set -u
+: "${HALD_BIN:?run through ctest, or set HALD_BIN to the hald binary}"
+: "${HALD_SHARED_DIR:?set HALD_SHARED_DIR to the shared/ directory}"
+export HALD_WEIGHTS="${HALD_WEIGHTS:-$HALD_SHARED_DIR/weights/HAL_mer_scores.npz}"
+VEC="$HALD_SHARED_DIR/vectors"
+
+E2E_PASSED=0
+E2E_FAILED=0
+E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/hald-e2e.XXXXXX")
+trap 'rm -rf "$E2E_TMP"' EXIT
+
+pass() { E2E_PASSED=$((E2E_PASSED + 1)); echo "ok   $*"; }
+fail() { E2E_FAILED=$((E2E_FAILED + 1)); echo "FAIL $*"; }
+
+# check "what" command...: passes when the command exits 0.
+check() {
+    local what=$1; shift
+    if "$@" >"$E2E_TMP/check.out" 2>&1; then pass "$what"; else fail "$what"; sed 's/^/     /' "$E2E_TMP/check.out" | tail -20; fi
+}
+
+# expect_fail "what" PATTERN command...: passes when the command exits
+# non-zero and its stderr matches PATTERN (an extended regex).
+expect_fail() {
+    local what=$1 pattern=$2; shift 2
+    if "$@" >"$E2E_TMP/ef.out" 2>"$E2E_TMP/ef.err"; then
+        fail "$what (exit 0)"
+    elif ! grep -Eq -- "$pattern" "$E2E_TMP/ef.err"; then
+        fail "$what (stderr does not match /$pattern/)"; sed 's/^/     /' "$E2E_TMP/ef.err" | tail -5
+    else
+        pass "$what"
+    fi
+}
+
+# windows.tsv as FASTA / lines / FASTQ, and the expected table.
+vectors_as_fasta() { awk -F'\t' 'NR > 1 { print ">" $1 " from windows.tsv"; print $2 }' "$VEC/windows.tsv"; }
+vectors_as_lines() { awk -F'\t' 'NR > 1 { print $2 }' "$VEC/windows.tsv"; }
+vectors_as_fastq() {
+    awk -F'\t' 'NR > 1 { q = $2; gsub(/./, "I", q); print "@" $1; print $2; print "+"; print q }' "$VEC/windows.tsv"
+}
+
+finish() {
+    echo "$E2E_PASSED passed, $E2E_FAILED failed"
+    [ "$E2E_FAILED" -eq 0 ]
+}

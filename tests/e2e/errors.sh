@@ -1,0 +1,77 @@
+# Bad input and bad output places: a clear message naming the file (and
+# record), a non-zero exit, and nothing complete-looking left behind.
+. "$(dirname "$0")/common.bash"
+T=$E2E_TMP
+vectors_as_fasta >"$T/w.fa"
+zstd -q -c "$T/w.fa" >"$T/w.fa.zst"
+gzip -c "$T/w.fa" >"$T/w.fa.gz"
+size=$(stat -c %s "$T/w.fa.zst")
+head -c $((size / 2)) "$T/w.fa.zst" >"$T/cut.zst"
+head -c $(($(stat -c %s "$T/w.fa.gz") - 9)) "$T/w.fa.gz" >"$T/cut.gz"
+printf '\x28\xb5\x2f\xfd\x00garbage-after-the-magic' >"$T/garbage.zst"
+printf '\x1f\x8b\x08\x00garbage' >"$T/garbage.gz"
+
+no_output() { [ ! -e "$T/out.tsv" ] && [ -z "$(ls -A "$T" | grep -E '^\.out\.tsv\.hald-tmp')" ]; }
+
+expect_fail "missing input names the file" "nonexistent\.fa" "$HALD_BIN" --in "$T/nonexistent.fa" --out "$T/out.tsv"
+check "missing input leaves no output" no_output
+expect_fail "truncated zstd is an error" "cut\.zst.*truncated" "$HALD_BIN" --in "$T/cut.zst" --out "$T/out.tsv"
+check "truncated zstd leaves no output" no_output
+expect_fail "truncated gzip is an error" "cut\.gz.*truncated" "$HALD_BIN" --in "$T/cut.gz" --out "$T/out.tsv"
+check "truncated gzip leaves no output" no_output
+expect_fail "corrupt zstd is an error" "garbage\.zst" "$HALD_BIN" --in "$T/garbage.zst" --out "$T/out.tsv"
+expect_fail "corrupt gzip is an error" "garbage\.gz" "$HALD_BIN" --in "$T/garbage.gz" --out "$T/out.tsv"
+check "corrupt input leaves no output" no_output
+
+# A truncated stream to stdout: the exit status says so.
+expect_fail "truncated zstd to stdout exits non-zero" "truncated" "$HALD_BIN" --in "$T/cut.zst"
+
+# FASTQ with a bad record names it.
+printf '@a\nACGT\n+\nIIII\n@b\nACGT\n+\nIII\n' >"$T/bad.fq"
+expect_fail "FASTQ quality length names the record" "bad\.fq.*record 2.*\(b\)" "$HALD_BIN" --in "$T/bad.fq" --out "$T/out.tsv"
+check "bad FASTQ leaves no output" no_output
+
+# --strict: the first unscorable record is an error naming it.
+expect_fail "--strict names the NA record" "w\.fa: record [0-9]+ \(withN[0-9]\).*regions" \
+    "$HALD_BIN" --strict --model both --in "$T/w.fa" --out "$T/out.tsv"
+check "--strict failure leaves no output" no_output
+# Without --strict the NA reasons are counted on stderr.
+"$HALD_BIN" --model both --in "$T/w.fa" --out "$T/out.tsv" 2>"$T/summary.err"
+check "NA summary by reason" grep -Eq "regions: [0-9]+ unscorable.*unknown base" "$T/summary.err"
+rm -f "$T/out.tsv"
+
+# Bad weights.
+printf 'not a table' >"$T/bad.npz"
+expect_fail "bad weights name the file" "bad\.npz" "$HALD_BIN" --weights "$T/bad.npz" --in "$T/w.fa" --out "$T/out.tsv"
+# No weights anywhere on the search path: the message says how to get them.
+mkdir -p "$T/iso/bin" && cp "$HALD_BIN" "$T/iso/bin/hald"
+expect_fail "missing weights say how to get them" "--weights.*fetch|fetch.*--weights" env -u HALD_WEIGHTS \
+    bash -c "cd '$T/iso' && ./bin/hald --in '$T/w.fa' --out '$T/out.tsv'"
+check "bad weights leave no output" no_output
+
+# Usage errors exit 1 with a message.
+expect_fail "unknown model" "--model" "$HALD_BIN" --model median --in "$T/w.fa"
+expect_fail "unknown CPU path" "--cpu" "$HALD_BIN" --cpu sse9 --in "$T/w.fa"
+expect_fail "bad thread count" "--threads" "$HALD_BIN" --threads 0 --in "$T/w.fa"
+"$HALD_BIN" --model median --in "$T/w.fa" 2>/dev/null; check "usage error exit code is 1" [ $? -eq 1 ]
+"$HALD_BIN" --in "$T/w.fa" --out /nonexistent-dir/x.tsv 2>/dev/null; check "unwritable output exit code is 2" [ $? -eq 2 ]
+
+# Special files are written in place, never replaced.
+check "writes to /dev/null" "$HALD_BIN" -q --in "$T/w.fa" --out /dev/null
+check "/dev/null is still a device" test -c /dev/null
+mkfifo "$T/fifo"
+cat "$T/fifo" >"$T/from_fifo.tsv" &
+check "writes into a FIFO" "$HALD_BIN" -q --in "$T/w.fa" --out "$T/fifo"
+wait
+check "FIFO reader got every row" [ "$(wc -l <"$T/from_fifo.tsv")" -eq "$(grep -c '>' "$T/w.fa")" -o "$(wc -l <"$T/from_fifo.tsv")" -eq $(($(grep -c '>' "$T/w.fa") + 1)) ]
+check "FIFO is still a FIFO" test -p "$T/fifo"
+# An existing output is replaced only by a complete one.
+echo "previous" >"$T/keep.tsv"
+"$HALD_BIN" -q --in "$T/cut.zst" --out "$T/keep.tsv" 2>/dev/null
+check "failed run keeps the previous output" grep -qx previous "$T/keep.tsv"
+check "no temporary left behind" bash -c "! ls -A '$T' | grep -q hald-tmp"
+# Binary output refuses a terminal only; help and version work.
+check "--help exits 0" "$HALD_BIN" --help
+check "--version prints the version" bash -c "'$HALD_BIN' --version | grep -q '^hald '"
+check "--version -v prints the sha256" bash -c "'$HALD_BIN' --version -v | grep -q 961acd13238e19168b691d714d2f70c385fc87443cb493a9a9f54927a0e7e6af"
+finish
