@@ -87,33 +87,46 @@ static size_t rows_from_codes(const uint8_t *codes, size_t m, uint16_t *rows)
     return invalid;
 }
 
-/* All-known rows: no masks to build or count. */
+/* 32 all-known rows from codes: pairs of bases, then quadruples, then the
+ * hexamer, built on whole bytes (no value outgrows its byte) and widened
+ * to 16 bits only at the end. */
+static inline void rows32_known(const uint8_t *codes, uint16_t *rows)
+{
+#define LOAD(k) _mm256_loadu_si256((const __m256i *)(codes + (k)))
+    __m256i p0 = _mm256_or_si256(_mm256_slli_epi16(LOAD(0), 2), LOAD(1)); /* 4 bits */
+    __m256i p2 = _mm256_or_si256(_mm256_slli_epi16(LOAD(2), 2), LOAD(3));
+    __m256i p4 = _mm256_or_si256(_mm256_slli_epi16(LOAD(4), 2), LOAD(5));
+#undef LOAD
+    __m256i q = _mm256_or_si256(_mm256_slli_epi16(p0, 4), p2); /* 8 bits */
+    __m256i q_lo = _mm256_cvtepu8_epi16(_mm256_castsi256_si128(q));
+    __m256i q_hi = _mm256_cvtepu8_epi16(_mm256_extracti128_si256(q, 1));
+    __m256i p_lo = _mm256_cvtepu8_epi16(_mm256_castsi256_si128(p4));
+    __m256i p_hi = _mm256_cvtepu8_epi16(_mm256_extracti128_si256(p4, 1));
+    _mm256_storeu_si256((__m256i *)rows, _mm256_or_si256(_mm256_slli_epi16(q_lo, 4), p_lo));
+    _mm256_storeu_si256((__m256i *)(rows + 16), _mm256_or_si256(_mm256_slli_epi16(q_hi, 4), p_hi));
+}
+
+/* All-known rows: no masks to build or count.  The last block overlaps the
+ * one before (equal values); codes needs 32 readable bytes past m-32+5. */
 static void rows_from_known_codes(const uint8_t *codes, size_t m, uint16_t *rows)
 {
+    if (m < 32) {
+        rows_from_codes(codes, m, rows);
+        return;
+    }
     size_t b = 0;
-    for (; b + 16 <= m; b += 16) {
-        __m256i row = _mm256_setzero_si256();
-        for (int k = 0; k < HALD_HEX_LEN; k++) {
-            __m256i c = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(codes + b + k)));
-            row = _mm256_or_si256(_mm256_slli_epi16(row, 2), c);
-        }
-        _mm256_storeu_si256((__m256i *)(rows + b), row);
-    }
-    if (b < m) {
-        __m256i unknown;
-        if (m >= 16)
-            _mm256_storeu_si256((__m256i *)(rows + m - 16), rows16(codes + m - 16, &unknown));
-        else
-            rows_from_codes(codes + b, m - b, rows + b);
-    }
+    for (; b + 32 <= m; b += 32)
+        rows32_known(codes + b, rows + b);
+    if (b < m)
+        rows32_known(codes + m - 32, rows + m - 32);
 }
 
 size_t hald_hexamers_avx2(const char *seq, size_t n, uint16_t *rows)
 {
     if (n < HALD_HEX_LEN)
         return 0;
-    /* +16: slack past the last code byte any 16-lane load may touch. */
-    uint8_t codes[PASS + HALD_HEX_LEN + 16];
+    /* +32: slack past the last code byte a 32-lane load may touch. */
+    uint8_t codes[PASS + HALD_HEX_LEN + 32];
     size_t nhex = n - (HALD_HEX_LEN - 1), invalid = 0;
     for (size_t p = 0; p < nhex; p += PASS) {
         size_t m = nhex - p < PASS ? nhex - p : PASS;

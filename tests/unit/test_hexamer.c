@@ -50,13 +50,13 @@ static void test_scalar_rows(void **state)
         {"GTAAGT", 3341}, {"GGGGGG", 4095}, {"gtaagu", 3341}, {"caggua", 2292},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        hald_hexamers_scalar(cases[i].hex, 6, rows);
+        assert_int_equal(hald_hexamers_scalar(cases[i].hex, 6, rows), 0);
         assert_int_equal(rows[0], cases[i].row);
     }
-    hald_hexamers_scalar("AAAAAAN", 7, rows);
+    assert_int_equal(hald_hexamers_scalar("AAAAAAN", 7, rows), 1);
     assert_int_equal(rows[0], 0);
     assert_int_equal(rows[1], HALD_HEX_INVALID);
-    hald_hexamers_scalar("NAAAAAAC", 8, rows);
+    assert_int_equal(hald_hexamers_scalar("NAAAAAAC", 8, rows), 1);
     assert_int_equal(rows[0], HALD_HEX_INVALID);
     assert_int_equal(rows[1], 0);
     assert_int_equal(rows[2], 2); /* AAAAAC */
@@ -69,9 +69,14 @@ static void check_paths_agree(const char *seq, size_t n)
     assert_non_null(a);
     assert_non_null(b);
     a[m] = b[m] = 0xBEEF; /* neither path may write past n-6 */
-    hald_hexamers_scalar(seq, n, a);
-    hald_hexamers_avx2(seq, n, b);
+    size_t invalid_a = hald_hexamers_scalar(seq, n, a);
+    size_t invalid_b = hald_hexamers_avx2(seq, n, b);
     assert_memory_equal(a, b, m * sizeof *a);
+    size_t counted = 0;
+    for (size_t i = 0; i < m; i++)
+        counted += a[i] == HALD_HEX_INVALID;
+    assert_int_equal(invalid_a, counted);
+    assert_int_equal(invalid_b, counted);
     assert_int_equal(a[m], 0xBEEF);
     assert_int_equal(b[m], 0xBEEF);
     free(a);
