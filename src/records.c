@@ -422,9 +422,29 @@ static inline int chunk_qual(hald_parser_t *p, const char *s, size_t n)
     return 0;
 }
 
+/* Control bytes other than white space never occur in sequence text: a
+ * NUL or the like means a binary or corrupt file, which is an error rather
+ * than a run of NA records. */
+static int reject_binary(hald_parser_t *p, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 && c != '\t' && c != '\r' && c != '\v' && c != '\f') {
+            char what[96];
+            snprintf(what, sizeof what, "binary data (byte 0x%02x): not FASTA, FASTQ or text", c);
+            return fail_line(p, what);
+        }
+    }
+    return 0;
+}
+
 static inline int chunk(hald_parser_t *p, hald_batch_t *b, enum line_kind k, const char *s,
                         size_t n, int first, int last)
 {
+    /* Only lines with unusual bytes get here (the fast paths stop at any
+     * byte below '!'), so the check costs nothing on clean input. */
+    if (reject_binary(p, s, n) < 0)
+        return p->saved.code;
     switch (k) {
     case K_HEADER:
         return chunk_header(p, b, s, n, first, last);

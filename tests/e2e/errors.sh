@@ -23,6 +23,10 @@ expect_fail "corrupt zstd is an error" "garbage\.zst" "$HALD_BIN" --in "$T/garba
 expect_fail "corrupt gzip is an error" "garbage\.gz" "$HALD_BIN" --in "$T/garbage.gz" --out "$T/out.tsv"
 check "corrupt input leaves no output" no_output
 
+{ printf 'ACGT'; head -c 4096 /dev/urandom | tr -d '\n' | tr '\000' '\001'; } >"$T/random.bin"
+expect_fail "random bytes are an error, not NA rows" "random\.bin: line 1: binary" "$HALD_BIN" --in "$T/random.bin" --out "$T/out.tsv"
+check "random bytes leave no output" no_output
+
 # A truncated stream to stdout: the exit status says so.
 expect_fail "truncated zstd to stdout exits non-zero" "truncated" "$HALD_BIN" --in "$T/cut.zst"
 

@@ -288,6 +288,17 @@ static void test_fasta_raw_bytes_kept(void **state)
                "AC", NULL);
 }
 
+static void test_binary_rejected(void **state)
+{
+    (void)state;
+    /* Control bytes are binary or corrupt input, not unknown bases. */
+    expect_error(">x\nAC\x01GT\n", HALD_FORMAT_FASTA, "line 2", "binary data (byte 0x01)");
+    expect_error("ACGT\nAC\x1bGT\n", HALD_FORMAT_LINES, "line 2", "binary");
+    expect_error("@r\nAC\x02T\n+\nIIII\n", HALD_FORMAT_FASTQ, "line 2", "binary");
+    /* White space of any kind is still fine. */
+    expect_all(">x\nAC\vGT\f\n", HALD_FORMAT_FASTA, HALD_FORMAT_FASTA, "x", "AC\vGT\f", NULL);
+}
+
 static void test_fasta_forced_mismatch(void **state)
 {
     (void)state;
@@ -910,6 +921,7 @@ int main(void)
         cmocka_unit_test(test_fasta_empty_sequences),
         cmocka_unit_test(test_fasta_raw_bytes_kept),
         cmocka_unit_test(test_fasta_forced_mismatch),
+        cmocka_unit_test(test_binary_rejected),
         cmocka_unit_test(test_fastq_basic),
         cmocka_unit_test(test_fastq_errors),
         cmocka_unit_test(test_lines_format),
