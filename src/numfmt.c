@@ -96,6 +96,33 @@ static int scaled_digits(double ax, int *exp10, uint64_t *digits)
     return 0;
 }
 
+/* Two digits at out from v < 100. */
+static inline void put2(char *out, unsigned v)
+{
+    memcpy(out, DIGIT_PAIRS + 2 * v, 2);
+}
+
+/* Exactly 8 digits of v < 10^8, leading zeros kept.  Independent 32-bit
+ * halves instead of one long chain of 64-bit divisions. */
+static inline void put8(char *out, uint32_t v)
+{
+    uint32_t hi = v / 10000, lo = v % 10000;
+    put2(out, hi / 100);
+    put2(out + 2, hi % 100);
+    put2(out + 4, lo / 100);
+    put2(out + 6, lo % 100);
+}
+
+/* The 15 digits of d in [10^14, 10^15). */
+static inline void write_15_digits(uint64_t d, char *out)
+{
+    uint32_t hi = (uint32_t)(d / 100000000u), lo = (uint32_t)(d % 100000000u);
+    char tmp[8];
+    put8(tmp, hi); /* hi < 10^7: 8 digits with one leading zero */
+    memcpy(out, tmp + 1, 7);
+    put8(out + 7, lo);
+}
+
 static size_t write_exponent(char *p, int e)
 {
     size_t n = 0;
@@ -116,7 +143,7 @@ size_t hald_format_g15(double x, char *out)
         return (size_t)snprintf(out, HALD_G15_MAX, "%.15g", x);
 
     char digits[SIG_DIGITS];
-    hald_format_u64(d, digits);
+    write_15_digits(d, digits);
     int nd = SIG_DIGITS;
     while (nd > 1 && digits[nd - 1] == '0')
         nd--;

@@ -54,8 +54,8 @@ static inline double combine(const double acc[N_SUMS])
 /* Adds the table entries of m rows into acc (m must be a multiple of 8
  * except on the last pass).  Unrolled by hand so the sums stay in
  * registers. */
-__attribute__((optimize("no-tree-slp-vectorize")))
-static void accumulate(const double *table, const uint16_t *rows, size_t m, double acc[N_SUMS])
+__attribute__((optimize("no-tree-slp-vectorize"), always_inline))
+static inline void accumulate(const double *table, const uint16_t *rows, size_t m, double acc[N_SUMS])
 {
     double a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
     double a4 = acc[4], a5 = acc[5], a6 = acc[6], a7 = acc[7];
@@ -110,6 +110,12 @@ double hald_score_mean(const hald_scorer_t *s, const char *seq, uint64_t stored,
         return 0.0;
     uint16_t rows[MEAN_PASS];
     double acc[N_SUMS] = {0.0};
+    if (len == HALD_WINDOW_LEN) { /* the common case, with constant trip counts */
+        enum { NHEX = HALD_WINDOW_LEN - HALD_HEX_LEN + 1 };
+        size_t invalid = s->hexamers(seq, HALD_WINDOW_LEN, rows);
+        accumulate(s->mean_w, rows, NHEX, acc);
+        return combine(acc) / (double)(invalid < NHEX ? NHEX - invalid : 1);
+    }
     uint64_t nhex = len - (HALD_HEX_LEN - 1), invalid = 0;
     for (uint64_t p = 0; p < nhex; p += MEAN_PASS) {
         size_t m = (size_t)(nhex - p < MEAN_PASS ? nhex - p : MEAN_PASS);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #define SINK_BUFFER (1u << 20)
+#define SINK_DIRECT (1u << 16)
 
 struct hald_sink {
     int fd;
@@ -159,11 +160,13 @@ static int sink_flush(hald_sink_t *s, hald_error_t *err)
 
 int hald_sink_write(hald_sink_t *s, const void *buf, size_t len, hald_error_t *err)
 {
-    if (s->len + len > SINK_BUFFER) {
+    /* Large blocks (a batch of formatted rows) go straight out: copying
+     * them into the buffer first would only cost a memcpy. */
+    if (len >= SINK_DIRECT || s->len + len > SINK_BUFFER) {
         int rc = sink_flush(s, err);
         if (rc != HALD_OK)
             return rc;
-        if (len >= SINK_BUFFER)
+        if (len >= SINK_DIRECT)
             return write_all(s->fd, buf, len, s->name, err);
     }
     memcpy(s->buf + s->len, buf, len);

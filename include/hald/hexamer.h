@@ -37,16 +37,13 @@ typedef size_t (*hald_hexamer_fn)(const char *seq, size_t n, uint16_t *rows);
 size_t hald_hexamers_scalar(const char *seq, size_t n, uint16_t *rows);
 size_t hald_hexamers_avx2(const char *seq, size_t n, uint16_t *rows);
 
-/* The 2-bit code of one base, or 4 when it is not A/C/G/T/U in any case. */
+/* The 2-bit code of every byte: 0..3 for A/T/C/G (U as T, any case),
+ * 4 for anything else. */
+extern const uint8_t HALD_BASE_CODE[256];
+
 static inline unsigned hald_base_code(unsigned char c)
 {
-    switch (c | 0x20) {
-    case 'a': return 0;
-    case 't': case 'u': return 1;
-    case 'c': return 2;
-    case 'g': return 3;
-    default: return 4;
-    }
+    return HALD_BASE_CODE[c];
 }
 
 /* Whether this CPU (and OS) can run the AVX2 path. */
