@@ -794,6 +794,8 @@ void hald_parser_opts_init(hald_parser_opts_t *o)
     o->max_stored = 161;
     o->max_records = 8192;
     o->max_bytes = (size_t)4 << 20;
+    o->first_record = 0;
+    o->first_line = 1;
 }
 
 hald_parser_t *hald_parser_new(hald_reader_t *r, const hald_parser_opts_t *o,
@@ -805,7 +807,7 @@ hald_parser_t *hald_parser_new(hald_reader_t *r, const hald_parser_opts_t *o,
         o = &def;
     }
     if (!r || o->max_records == 0 || o->max_records > INT_MAX ||
-        (unsigned)o->format > HALD_FORMAT_LINES) {
+        (unsigned)o->format > HALD_FORMAT_LINES || o->first_line == 0) {
         hald_error_set(err, HALD_E_USAGE, "hald_parser_new: invalid arguments");
         return NULL;
     }
@@ -821,6 +823,8 @@ hald_parser_t *hald_parser_new(hald_reader_t *r, const hald_parser_opts_t *o,
     p->o = *o;
     p->fmt = o->format;
     p->cap = PARSE_BUF;
+    p->nrec = o->first_record;
+    p->line = o->first_line - 1;
     return p;
 }
 

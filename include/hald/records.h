@@ -55,9 +55,16 @@ typedef struct hald_parser_opts {
      * exceeds max_bytes (a single record may exceed max_bytes). */
     size_t max_records;
     size_t max_bytes;
+    /* Where this text sits in a larger stream, for record numbers
+     * (first_index, messages) and lines-format ids: the 0-based index of its
+     * first record and the 1-based number of its first line.  A piece of a
+     * stream (a zstd frame, a shard) is parsed with the bases of its place. */
+    uint64_t first_record;
+    uint64_t first_line;
 } hald_parser_opts_t;
 
-/* Defaults: AUTO, max_stored 161, 8192 records, 4 MiB. */
+/* Defaults: AUTO, max_stored 161, 8192 records, 4 MiB, first_record 0,
+ * first_line 1. */
 void hald_parser_opts_init(hald_parser_opts_t *o);
 
 typedef struct hald_parser hald_parser_t;
@@ -74,7 +81,7 @@ int hald_parser_next(hald_parser_t *p, hald_batch_t *b, hald_error_t *err);
 
 /* Format in use (after auto-detection; AUTO before the first record). */
 hald_format_t hald_parser_format(const hald_parser_t *p);
-/* Records parsed so far. */
+/* Index of the next record: first_record + records parsed so far. */
 uint64_t hald_parser_records(const hald_parser_t *p);
 
 void hald_parser_free(hald_parser_t *p);

@@ -39,6 +39,7 @@ typedef struct result {
     int status; /* last hald_parser_next value: 0 or negative */
     hald_error_t err;
     hald_format_t fmt;
+    uint64_t first_index0; /* first_index of the first batch */
 } result_t;
 
 static char *dup_n(const char *s, size_t n)
@@ -53,7 +54,9 @@ static char *dup_n(const char *s, size_t n)
 /* Checks the batch invariants and copies its records out. */
 static void take_batch(const hald_batch_t *b, const hald_parser_opts_t *o, result_t *res)
 {
-    assert_int_equal(b->first_index, res->n);
+    if (res->batches == 0)
+        res->first_index0 = b->first_index;
+    assert_int_equal(b->first_index, o->first_record + res->n);
     assert_true(b->n <= o->max_records);
     for (size_t i = 0; i < b->n; i++) {
         const hald_record_t *r = &b->records[i];
@@ -81,15 +84,15 @@ static void parse_reader(hald_reader_t *rd, const hald_parser_opts_t *o, result_
     memset(res, 0, sizeof *res);
     hald_parser_t *p = hald_parser_new(rd, o, &res->err);
     assert_non_null(p);
-    assert_int_equal(hald_parser_records(p), 0);
+    assert_int_equal(hald_parser_records(p), o->first_record);
     hald_batch_t b;
     hald_batch_init(&b);
     int rc;
     while ((rc = hald_parser_next(p, &b, &res->err)) > 0) {
         assert_int_equal((size_t)rc, b.n);
-        res->batches++;
         take_batch(&b, o, res);
-        assert_int_equal(hald_parser_records(p), res->n);
+        res->batches++;
+        assert_int_equal(hald_parser_records(p), o->first_record + res->n);
     }
     res->status = rc;
     res->fmt = hald_parser_format(p);
@@ -286,6 +289,33 @@ static void test_fasta_raw_bytes_kept(void **state)
                "acgtURYn\xc3\xa9-*", NULL);
     expect_all(">\xc3\xa9t\xc3\xa9 d\nAC\n", HALD_FORMAT_FASTA, HALD_FORMAT_FASTA, "\xc3\xa9t\xc3\xa9",
                "AC", NULL);
+}
+
+static void test_bases_for_a_piece_of_a_stream(void **state)
+{
+    (void)state;
+    /* Text from the middle of a stream keeps its global numbers. */
+    hald_parser_opts_t o;
+    hald_parser_opts_init(&o);
+    o.format = HALD_FORMAT_LINES;
+    o.first_record = 41;
+    o.first_line = 100;
+    const char *text = "ACGT\n\nGGCC\n";
+    result_t res;
+    parse_mem(text, strlen(text), &o, &res);
+    assert_int_equal(res.status, HALD_OK);
+    assert_int_equal(res.n, 2);
+    expect_rec(&res, 0, "100", "ACGT");
+    expect_rec(&res, 1, "102", "GGCC");
+    assert_int_equal(res.first_index0, 41);
+    result_free(&res);
+    o.format = HALD_FORMAT_FASTQ;
+    const char *bad = "@a\nAC\n+\nII\n@b\nAC\n+\nI\n";
+    parse_mem(bad, strlen(bad), &o, &res);
+    assert_int_equal(res.status, HALD_E_INPUT);
+    if (!strstr(res.err.msg, "record 43 (b)"))
+        fail_msg("message '%s' lacks the global record number", res.err.msg);
+    result_free(&res);
 }
 
 static void test_binary_rejected(void **state)
@@ -922,6 +952,7 @@ int main(void)
         cmocka_unit_test(test_fasta_raw_bytes_kept),
         cmocka_unit_test(test_fasta_forced_mismatch),
         cmocka_unit_test(test_binary_rejected),
+        cmocka_unit_test(test_bases_for_a_piece_of_a_stream),
         cmocka_unit_test(test_fastq_basic),
         cmocka_unit_test(test_fastq_errors),
         cmocka_unit_test(test_lines_format),
