@@ -13,7 +13,7 @@ void hald_buf_free(hald_buf_t *b)
 
 char *hald_buf_reserve(hald_buf_t *b, size_t extra, hald_error_t *err)
 {
-    if (b->cap - b->len < extra) {
+    if (b->cap - b->len < extra || !b->data) { /* never NULL on success */
         size_t cap = b->cap ? b->cap : 4096;
         while (cap - b->len < extra) {
             if (cap > ((size_t)-1) / 2) {

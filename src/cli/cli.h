@@ -39,7 +39,13 @@ int cli_load_weights(const cli_ctx_t *c, const char *explicit_path, hald_weights
  * -1 on overflow or junk. */
 int cli_parse_size(const char *s, unsigned long long *out);
 
+/* Removes `path` (a temporary output) if a signal ends the process before
+ * it is renamed; NULL stops guarding.  The one piece of global state: a
+ * signal handler can reach nothing else. */
+void cli_guard_temp(const char *path);
+
 int cmd_score(cli_ctx_t *c, int argc, char **argv);
+int cmd_pack(cli_ctx_t *c, int argc, char **argv);
 int cmd_view(cli_ctx_t *c, int argc, char **argv);
 int cmd_weights(cli_ctx_t *c, int argc, char **argv);
 

@@ -6,15 +6,20 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "hald/pipeline.h"
-#include "hald/reader.h"
+#include "hald/engine.h"
+#include "hald/mpi.h"
 #include "hald/sink.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 typedef struct score_args {
     const char *in, *out, *weights;
     hald_cpu_t cpu;
     int any_length;
-    hald_run_opts_t run;
+    int threads_given;
+    hald_engine_opts_t engine;
 } score_args_t;
 
 static void score_usage(FILE *fp)
@@ -37,7 +42,10 @@ static void score_usage(FILE *fp)
         "  -o, --out PATH         '-' is stdout [-]; files are written atomically\n"
         "  -O, --out-format FMT   tsv|bin [tsv] (bin: see docs/binary-format.md)\n"
         "Run:\n"
-        "  -t, --threads N        scoring threads [1]\n"
+        "  -t, --threads N        threads [$OMP_NUM_THREADS, else the cores available]\n"
+        "      --shard I/N        only the I-th of N record-balanced parts (1-based I)\n"
+        "                         of a packed input (hald pack)\n"
+        "      --progress         progress on stderr (default when it is a terminal)\n"
         "      --cpu PATH         auto|scalar|avx2 [auto]\n"
         "  -q, --quiet            errors only\n"
         "  -v, --verbose          more detail (repeatable)\n"
@@ -46,7 +54,7 @@ static void score_usage(FILE *fp)
         fp);
 }
 
-enum { OPT_ANY_LENGTH = 256, OPT_STRICT, OPT_CPU, OPT_MAX_LENGTH };
+enum { OPT_ANY_LENGTH = 256, OPT_STRICT, OPT_CPU, OPT_MAX_LENGTH, OPT_SHARD, OPT_PROGRESS };
 
 static const struct option SCORE_OPTIONS[] = {
     {"in", required_argument, NULL, 'i'},
@@ -60,6 +68,8 @@ static const struct option SCORE_OPTIONS[] = {
     {"strict", no_argument, NULL, OPT_STRICT},
     {"cpu", required_argument, NULL, OPT_CPU},
     {"threads", required_argument, NULL, 't'},
+    {"shard", required_argument, NULL, OPT_SHARD},
+    {"progress", no_argument, NULL, OPT_PROGRESS},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -73,12 +83,37 @@ static int bad_value(cli_ctx_t *c, const char *opt, const char *value, const cha
     return EXIT_USAGE;
 }
 
+/* "I/N", 1-based I, into a 0-based index and a count. */
+static int parse_shard(const char *s, uint64_t *index, uint64_t *count)
+{
+    unsigned long long i, n;
+    char slash;
+    int used = 0;
+    if (sscanf(s, "%llu%c%llu%n", &i, &slash, &n, &used) != 3 || slash != '/' ||
+        s[used] != '\0' || i < 1 || n < 1 || i > n)
+        return -1;
+    *index = i - 1;
+    *count = n;
+    return 0;
+}
+
+/* Threads when --threads is not given: OMP_NUM_THREADS, else the cores
+ * this process may run on (OpenMP reads both). */
+static int default_threads(void)
+{
+#ifdef _OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+
 /* Returns -1 to go on, else an exit code. */
 static int parse_score_args(cli_ctx_t *c, int argc, char **argv, score_args_t *a)
 {
     memset(a, 0, sizeof *a);
     a->out = "-";
-    hald_run_opts_init(&a->run);
+    hald_engine_opts_init(&a->engine);
     int opt, show_version = 0;
     unsigned long long n;
     optind = 1;
@@ -88,15 +123,15 @@ static int parse_score_args(cli_ctx_t *c, int argc, char **argv, score_args_t *a
         case 'o': a->out = optarg; break;
         case 'w': a->weights = optarg; break;
         case 'O':
-            if (hald_out_format_parse(optarg, &a->run.out_format) != 0)
+            if (hald_out_format_parse(optarg, &a->engine.run.out_format) != 0)
                 return bad_value(c, "--out-format", optarg, "tsv or bin");
             break;
         case 'm':
-            if (hald_model_set_parse(optarg, &a->run.models) != 0)
+            if (hald_model_set_parse(optarg, &a->engine.run.models) != 0)
                 return bad_value(c, "--model", optarg, "mean, regions or both");
             break;
         case 'f':
-            if (hald_format_parse(optarg, &a->run.format) != 0)
+            if (hald_format_parse(optarg, &a->engine.run.format) != 0)
                 return bad_value(c, "--format", optarg, "auto, fasta, fastq or lines");
             break;
         case OPT_CPU:
@@ -106,15 +141,21 @@ static int parse_score_args(cli_ctx_t *c, int argc, char **argv, score_args_t *a
         case 't':
             if (cli_parse_size(optarg, &n) != 0 || n < 1 || n > 4096)
                 return bad_value(c, "--threads", optarg, "a count from 1 to 4096");
-            a->run.threads = (int)n;
+            a->engine.run.threads = (int)n;
+            a->threads_given = 1;
             break;
+        case OPT_SHARD:
+            if (parse_shard(optarg, &a->engine.shard_index, &a->engine.shard_count) != 0)
+                return bad_value(c, "--shard", optarg, "I/N with 1 <= I <= N, e.g. 3/16");
+            break;
+        case OPT_PROGRESS: a->engine.progress = 1; break;
         case OPT_MAX_LENGTH:
             if (cli_parse_size(optarg, &n) != 0 || n < 1)
                 return bad_value(c, "--max-length", optarg, "a positive size such as 1M");
-            a->run.max_length = n;
+            a->engine.run.max_length = n;
             break;
         case OPT_ANY_LENGTH: a->any_length = 1; break;
-        case OPT_STRICT: a->run.strict = 1; break;
+        case OPT_STRICT: a->engine.run.strict = 1; break;
         case 'q': c->verbosity = 0; break;
         case 'v': c->verbosity++; break;
         case 'h': score_usage(stdout); return 0;
@@ -139,9 +180,12 @@ static int parse_score_args(cli_ctx_t *c, int argc, char **argv, score_args_t *a
         }
         a->in = "-";
     }
-    if (a->run.threads > 1)
-        cli_log(c, 2, "score", "--threads %d: scoring runs on one thread in this version",
-                a->run.threads);
+    if (!a->threads_given)
+        a->engine.run.threads = default_threads();
+    if (isatty(STDERR_FILENO) && c->verbosity > 0)
+        a->engine.progress = 1;
+    if (c->verbosity >= 2)
+        a->engine.progress = 1;
     return -1;
 }
 
@@ -152,7 +196,7 @@ static void log_summary(const cli_ctx_t *c, const score_args_t *a, const hald_ru
             (unsigned long long)st->records, seconds,
             seconds > 0 ? (double)st->records / seconds : 0.0);
     for (int m = 0; m < HALD_N_MODELS; m++) {
-        if (!(a->run.models & (1u << m)))
+        if (!(a->engine.run.models & (1u << m)))
             continue;
         uint64_t total = 0;
         char detail[512] = "";
@@ -171,7 +215,8 @@ static void log_summary(const cli_ctx_t *c, const score_args_t *a, const hald_ru
     }
 }
 
-static int run_score(cli_ctx_t *c, const score_args_t *a, hald_error_t *err)
+static int build_scorer(cli_ctx_t *c, const score_args_t *a, hald_scorer_t **out,
+                        hald_error_t *err)
 {
     hald_cpu_t cpu;
     int rc = hald_cpu_select(a->cpu, &cpu, err);
@@ -192,33 +237,59 @@ static int run_score(cli_ctx_t *c, const score_args_t *a, hald_error_t *err)
         free(scorer);
         return rc;
     }
-    cli_log(c, 2, "score", "CPU path: %s", hald_cpu_name(cpu));
+    cli_log(c, 2, "score", "CPU path: %s; %d thread(s)", hald_cpu_name(cpu), a->engine.run.threads);
+    *out = scorer;
+    return HALD_OK;
+}
 
-    hald_reader_t *in = hald_reader_open(a->in, err);
-    hald_sink_t *out = in ? hald_sink_open(a->out, err) : NULL;
-    if (out && a->run.out_format == HALD_OUT_BIN && hald_sink_is_tty(out))
+/* Progress on stderr: rewritten in place on a terminal, a line every ten
+ * seconds otherwise (-v into a log). */
+static void show_progress(void *ctx, const hald_run_stats_t *st, double seconds, int final)
+{
+    const cli_ctx_t *c = ctx;
+    int tty = isatty(STDERR_FILENO);
+    static const double LOG_EVERY = 10.0;
+    if (!tty && !final && (int)(seconds / LOG_EVERY) == (int)((seconds - 1.0) / LOG_EVERY))
+        return;
+    if (!tty && final)
+        return;
+    double mb_s = seconds > 0 ? (double)st->bytes_in / 1e6 / seconds : 0.0;
+    fprintf(stderr, "%s[M::score] %llu records, %.1f MB/s, %.1f s%s", tty ? "\r" : "",
+            (unsigned long long)st->records, mb_s, seconds, tty ? (final ? "\n" : "") : "\n");
+    (void)c;
+}
+
+static int run_rank0(cli_ctx_t *c, const score_args_t *a, const hald_scorer_t *scorer,
+                     const hald_transport_t *tp, hald_error_t *err)
+{
+    hald_sink_t *out = hald_sink_open(a->out, err);
+    if (!out)
+        return err->code;
+    cli_guard_temp(hald_sink_temp_path(out));
+    int rc = HALD_OK;
+    if (a->engine.run.out_format == HALD_OUT_BIN && hald_sink_is_tty(out))
         rc = hald_error_set(err, HALD_E_USAGE, "refusing to write binary scores to a terminal (use --out)");
-    else if (!out)
-        rc = err->code;
     hald_score_writer_t writer;
     hald_run_stats_t stats;
+    hald_engine_opts_t eo = a->engine;
+    eo.progress_fn = show_progress;
+    eo.progress_ctx = c;
     double t0 = cli_realtime();
     if (rc == HALD_OK)
-        rc = hald_score_writer_begin(&writer, out, a->run.out_format, a->run.models,
+        rc = hald_score_writer_begin(&writer, out, eo.run.out_format, eo.run.models,
                                      a->any_length ? HALD_BIN_FLAG_ANY_LENGTH : 0, err);
     if (rc == HALD_OK)
-        rc = hald_run_score(scorer, in, &writer, &a->run, &stats, err);
+        rc = hald_engine_run(scorer, a->in, &writer, &eo, tp, &stats, err);
     if (rc == HALD_OK)
         rc = hald_score_writer_finish(&writer, err);
     if (rc == HALD_OK) {
         rc = hald_sink_commit(out, err);
         out = NULL;
     }
+    hald_sink_abort(out);
+    cli_guard_temp(NULL);
     if (rc == HALD_OK)
         log_summary(c, a, &stats, cli_realtime() - t0);
-    hald_sink_abort(out);
-    hald_reader_close(in);
-    free(scorer);
     return rc;
 }
 
@@ -230,8 +301,38 @@ int cmd_score(cli_ctx_t *c, int argc, char **argv)
         return code;
     hald_error_t err;
     hald_error_clear(&err);
-    if (run_score(c, &a, &err) != HALD_OK)
+    hald_mpi_t *mpi = NULL;
+    if (hald_mpi_start(NULL, NULL, &mpi, &err) != HALD_OK)
         return cli_fail(c, &err);
-    cli_log_footer(c);
+    int rank = hald_mpi_rank(mpi);
+    if (rank != 0)
+        c->verbosity = c->verbosity > 1 ? c->verbosity : 0; /* rank 0 speaks for the job */
+    hald_transport_t tp;
+    if (mpi)
+        hald_mpi_transport(mpi, &tp);
+    hald_scorer_t *scorer = NULL;
+    int rc = build_scorer(c, &a, &scorer, &err);
+    if (rc == HALD_OK && rank == 0)
+        rc = run_rank0(c, &a, scorer, mpi ? &tp : NULL, &err);
+    else if (rc == HALD_OK)
+        rc = hald_engine_serve(scorer, a.in, &a.engine, &tp, &err);
+    free(scorer);
+    if (rc != HALD_OK) {
+        if (rank != 0) {
+            hald_error_t ranked = err;
+            hald_error_set(&ranked, err.code, "rank %d: %.*s", rank, HALD_ERROR_MSG_MAX - 32, err.msg);
+            err = ranked;
+        }
+        code = cli_fail(c, &err);
+        if (mpi)
+            hald_mpi_abort(mpi, code); /* ends every rank; our temporary is gone already */
+        return code;
+    }
+    if (hald_mpi_finish(mpi) != HALD_OK) {
+        cli_error(c, "MPI_Finalize failed");
+        return EXIT_IO;
+    }
+    if (rank == 0)
+        cli_log_footer(c);
     return 0;
 }

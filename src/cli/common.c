@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <time.h>
@@ -128,4 +129,33 @@ int cli_parse_size(const char *s, unsigned long long *out)
         return -1;
     *out = v << shift;
     return 0;
+}
+
+/* ---------------------------------------------------------------- signals */
+
+static char guarded_path[PATH_MAX];
+
+static void remove_guarded(int sig)
+{
+    if (guarded_path[0])
+        unlink(guarded_path); /* async-signal-safe */
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void cli_guard_temp(const char *path)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    if (!path || strlen(path) >= sizeof guarded_path) {
+        guarded_path[0] = '\0';
+        return;
+    }
+    memcpy(guarded_path, path, strlen(path) + 1);
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = remove_guarded;
+        sigemptyset(&sa.sa_mask);
+        sigaction(sigs[i], &sa, NULL);
+    }
 }

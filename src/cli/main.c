@@ -11,6 +11,7 @@ static void main_usage(FILE *fp)
           "Commands:\n"
           "  score     score sequences with the HAL model (default)\n"
           "  view      print a binary score file as TSV\n"
+          "  pack      rewrite input as record-aligned zstd frames with a seek index\n"
           "  weights   show which weights table is used and its sha256\n\n"
           "'hald <command> --help' shows a command's options; 'hald --help' those of score.\n",
           fp);
@@ -28,6 +29,8 @@ int main(int argc, char **argv)
             return cmd_view(&c, argc - 1, argv + 1);
         if (strcmp(cmd, "weights") == 0)
             return cmd_weights(&c, argc - 1, argv + 1);
+        if (strcmp(cmd, "pack") == 0)
+            return cmd_pack(&c, argc - 1, argv + 1);
         if (strcmp(cmd, "help") == 0) {
             main_usage(stdout);
             return 0;

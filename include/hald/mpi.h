@@ -1,0 +1,41 @@
+/* hald — running as one rank of an MPI job.
+ *
+ * MPI is started only when the process was launched by an MPI launcher
+ * with more than one rank (mpirun -n 2+, srun), so a plain run, or
+ * `mpirun -n 1`, pays nothing for it.  Built only with HALD_WITH_MPI. */
+#ifndef HALD_MPI_H
+#define HALD_MPI_H
+
+#include "hald/engine.h"
+#include "hald/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct hald_mpi hald_mpi_t;
+
+/* Whether this build has MPI. */
+int hald_mpi_available(void);
+
+/* Starts MPI when launched as one of several ranks; *out is NULL (and
+ * HALD_OK returned) otherwise. */
+int hald_mpi_start(int *argc, char ***argv, hald_mpi_t **out, hald_error_t *err);
+
+int hald_mpi_rank(const hald_mpi_t *m);
+int hald_mpi_size(const hald_mpi_t *m);
+
+/* The engine's transport over this job's ranks. */
+void hald_mpi_transport(hald_mpi_t *m, hald_transport_t *tp);
+
+/* Ends the whole job at once with this exit code (after the caller has
+ * cleaned up its own files). */
+void hald_mpi_abort(hald_mpi_t *m, int code) __attribute__((noreturn));
+
+/* Waits for pending messages and finalises; frees m.  NULL is a no-op. */
+int hald_mpi_finish(hald_mpi_t *m);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
