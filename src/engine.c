@@ -660,6 +660,17 @@ int hald_engine_run(const hald_scorer_t *scorer, const char *path, hald_score_wr
     hald_error_clear(&e.write_err);
     int rc = source_open(&e.src, path, opts, &e.format, err);
     engine_cfg(scorer, opts, e.src.name, &e.cfg);
+    if (rc == HALD_OK && !tp && opts->run.threads <= 1 && e.src.mode == SRC_STREAM) {
+        /* One thread on one stream: the plain loop, without cutting the
+         * text into units and joining them again. */
+        hald_run_opts_t ro = opts->run;
+        ro.format = e.format;
+        ro.progress_fn = opts->progress ? opts->progress_fn : NULL;
+        ro.progress_ctx = opts->progress_ctx;
+        rc = hald_run_score(scorer, e.src.reader, out, &ro, stats, err);
+        engine_free(&e);
+        return rc;
+    }
     if (rc == HALD_OK) {
         int threads = opts->run.threads > 0 ? opts->run.threads : 1;
         size_t ranks = tp ? (size_t)tp->n_ranks : 1;

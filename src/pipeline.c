@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 void hald_run_opts_init(hald_run_opts_t *o)
 {
@@ -66,6 +67,26 @@ static int tally(const hald_run_opts_t *o, const hald_batch_t *b, const uint8_t 
     return HALD_OK;
 }
 
+static double seconds_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void progress(const hald_run_opts_t *o, hald_reader_t *in, hald_run_stats_t *st,
+                     double t0, double *last, int final)
+{
+    if (!o->progress_fn)
+        return;
+    double t = seconds_now();
+    if (!final && t - *last < 1.0)
+        return;
+    *last = t;
+    st->bytes_in = hald_reader_bytes_in(in);
+    o->progress_fn(o->progress_ctx, st, t - t0, final);
+}
+
 int hald_run_score(const hald_scorer_t *scorer, hald_reader_t *in, hald_score_writer_t *out,
                    const hald_run_opts_t *opts, hald_run_stats_t *stats, hald_error_t *err)
 {
@@ -84,6 +105,7 @@ int hald_run_score(const hald_scorer_t *scorer, hald_reader_t *in, hald_score_wr
     batch_work_t work = {0};
     hald_buf_init(&work.rows);
     int k = hald_model_count(opts->models), rc;
+    double t0 = seconds_now(), last = t0;
     while ((rc = hald_parser_next(parser, &batch, err)) > 0) {
         if ((rc = work_reserve(&work, batch.n * (size_t)k, err)) != HALD_OK)
             break;
@@ -97,7 +119,10 @@ int hald_run_score(const hald_scorer_t *scorer, hald_reader_t *in, hald_score_wr
             rc = hald_score_writer_rows(out, &work.rows, batch.n, err);
         if (rc != HALD_OK)
             break;
+        progress(opts, in, stats, t0, &last, 0);
     }
+    if (rc == 0)
+        progress(opts, in, stats, t0, &last, 1);
     stats->bytes_in = hald_reader_bytes_in(in);
     hald_buf_free(&work.rows);
     free(work.scores);

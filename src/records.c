@@ -42,7 +42,9 @@ struct cur {
 };
 
 struct hald_parser {
-    hald_reader_t *r;
+    hald_reader_t *r;    /* NULL when parsing a memory buffer */
+    const char *name;    /* for messages when there is no reader */
+    int owns_buf;
     hald_parser_opts_t o;
     hald_format_t fmt;
     int state, started;
@@ -107,7 +109,7 @@ static inline int any_special(const char *s, size_t n)
 
 static const char *pname(const hald_parser_t *p)
 {
-    return hald_reader_name(p->r);
+    return p->r ? hald_reader_name(p->r) : p->name;
 }
 
 static int fail_line(hald_parser_t *p, const char *what)
@@ -820,9 +822,36 @@ hald_parser_t *hald_parser_new(hald_reader_t *r, const hald_parser_opts_t *o,
         return NULL;
     }
     p->r = r;
+    p->owns_buf = 1;
     p->o = *o;
     p->fmt = o->format;
     p->cap = PARSE_BUF;
+    p->nrec = o->first_record;
+    p->line = o->first_line - 1;
+    return p;
+}
+
+hald_parser_t *hald_parser_from_memory(const char *text, size_t len, const char *name,
+                                       const hald_parser_opts_t *o, hald_error_t *err)
+{
+    /* The whole text is the read buffer: no reader, no copy, and the end
+     * of the stream is known from the start. */
+    if (!o || o->max_records == 0 || o->max_records > INT_MAX ||
+        (unsigned)o->format > HALD_FORMAT_LINES || o->first_line == 0) {
+        hald_error_set(err, HALD_E_USAGE, "hald_parser_from_memory: invalid arguments");
+        return NULL;
+    }
+    hald_parser_t *p = calloc(1, sizeof *p);
+    if (!p) {
+        hald_error_set(err, HALD_E_NOMEM, "%s: out of memory", name);
+        return NULL;
+    }
+    p->name = name;
+    p->buf = (char *)(uintptr_t)text; /* never written: fill() stops at eof */
+    p->cap = p->len = len;
+    p->eof = 1;
+    p->o = *o;
+    p->fmt = o->format;
     p->nrec = o->first_record;
     p->line = o->first_line - 1;
     return p;
@@ -873,7 +902,8 @@ void hald_parser_free(hald_parser_t *p)
 {
     if (!p)
         return;
-    free(p->buf);
+    if (p->owns_buf)
+        free(p->buf);
     free(p);
 }
 

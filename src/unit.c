@@ -46,14 +46,16 @@ void unit_reset(unit_t *u)
 {
     hald_buf_t input = u->input, text = u->text;
     unit_result_t res = u->res;
+    void *dctx = u->dctx;
     memset(u, 0, sizeof *u);
-    u->input = input, u->text = text, u->res = res;
+    u->input = input, u->text = text, u->res = res, u->dctx = dctx;
     u->input.len = u->text.len = 0;
     result_reset(&u->res);
 }
 
 void unit_free(unit_t *u)
 {
+    ZSTD_freeDCtx(u->dctx);
     hald_buf_free(&u->input);
     hald_buf_free(&u->text);
     hald_buf_free(&u->res.rows);
@@ -113,20 +115,15 @@ int unit_score_text(const unit_cfg_t *cfg, hald_format_t fmt, const char *text, 
                     uint64_t record_base, uint64_t line_base, int deferred,
                     unit_result_t *res, hald_error_t *err)
 {
-    hald_reader_t *rd = hald_reader_from_memory(text, len, cfg->input_name, err);
-    if (!rd)
-        return err->code;
     hald_parser_opts_t po;
     hald_parser_opts_init(&po);
     po.format = fmt;
     po.max_stored = cfg->max_stored;
     po.first_record = record_base;
     po.first_line = line_base;
-    hald_parser_t *parser = hald_parser_new(rd, &po, err);
-    if (!parser) {
-        hald_reader_close(rd);
+    hald_parser_t *parser = hald_parser_from_memory(text, len, cfg->input_name, &po, err);
+    if (!parser)
         return err->code;
-    }
     hald_batch_t batch;
     hald_batch_init(&batch);
     int k = hald_model_count(cfg->models), rc;
@@ -158,45 +155,78 @@ int unit_score_text(const unit_cfg_t *cfg, hald_format_t fmt, const char *text, 
     free(why);
     hald_batch_free(&batch);
     hald_parser_free(parser);
-    hald_reader_close(rd);
     return rc < 0 ? rc : HALD_OK;
 }
 
 /* ---------------------------------------------------------------- decoding */
 
+/* One frame whose decoded size its header states: decoded in one call
+ * straight into the text, with no streaming window to copy out of. */
+static int decode_sized_frame(ZSTD_DCtx *dctx, unit_t *u, const char *src, size_t size,
+                              unsigned long long content, size_t *result, hald_error_t *err)
+{
+    char *dst = hald_buf_reserve(&u->text, (size_t)content, err);
+    if (!dst)
+        return err->code;
+    *result = ZSTD_decompressDCtx(dctx, dst, (size_t)content, src, size);
+    if (!ZSTD_isError(*result))
+        u->text.len += *result;
+    return HALD_OK;
+}
+
 static int decode_frames(const unit_cfg_t *cfg, unit_t *u, hald_error_t *err)
 {
-    ZSTD_DCtx *dctx = ZSTD_createDCtx();
-    if (!dctx)
+    if (!u->dctx && !(u->dctx = ZSTD_createDCtx()))
         return hald_error_set(err, HALD_E_NOMEM, "%s: out of memory", cfg->input_name);
-    ZSTD_inBuffer in = {u->input.data, u->input.len, 0};
-    size_t last = 0;
-    int rc = HALD_OK;
+    ZSTD_DCtx *dctx = u->dctx;
+    ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only);
     u->text.len = 0;
-    while (rc == HALD_OK && in.pos < in.size) {
-        char *dst = hald_buf_reserve(&u->text, 1 << 20, err);
-        if (!dst) {
-            rc = err->code;
-            break;
+    size_t pos = 0, last = 0;
+    const char *src = u->input.data;
+    while (pos < u->input.len) {
+        size_t avail = u->input.len - pos;
+        size_t size = ZSTD_findFrameCompressedSize(src + pos, avail);
+        unsigned long long content = ZSTD_isError(size) ? ZSTD_CONTENTSIZE_ERROR
+                                                        : ZSTD_getFrameContentSize(src + pos, avail);
+        if (content <= HALD_UNIT_TEXT_MAX - u->text.len) {
+            if (decode_sized_frame(dctx, u, src + pos, size, content, &last, err) != HALD_OK)
+                return err->code;
+            if (ZSTD_isError(last))
+                break;
+            pos += size;
+            last = 0;
+            continue;
         }
-        ZSTD_outBuffer out = {dst, u->text.cap - u->text.len, 0};
-        last = ZSTD_decompressStream(dctx, &out, &in);
-        if (ZSTD_isError(last))
-            rc = hald_error_set(err, HALD_E_INPUT, "%s: zstd frame at offset %llu: %s",
-                                cfg->input_name, (unsigned long long)u->in_offset,
-                                ZSTD_getErrorName(last));
-        u->text.len += out.pos;
-        if (u->text.len > HALD_UNIT_TEXT_MAX)
-            rc = hald_error_set(err, HALD_E_INPUT,
-                                "%s: zstd frame at offset %llu decodes to more than %llu MiB",
-                                cfg->input_name, (unsigned long long)u->in_offset,
-                                (unsigned long long)(HALD_UNIT_TEXT_MAX >> 20));
+        /* No size in the header (or garbage): stream it, which also finds
+         * where a damaged frame goes wrong. */
+        ZSTD_inBuffer in = {src + pos, avail, 0};
+        ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only);
+        while (in.pos < in.size) {
+            char *dst = hald_buf_reserve(&u->text, 1 << 20, err);
+            if (!dst)
+                return err->code;
+            ZSTD_outBuffer out = {dst, u->text.cap - u->text.len, 0};
+            last = ZSTD_decompressStream(dctx, &out, &in);
+            u->text.len += out.pos;
+            if (ZSTD_isError(last))
+                break;
+            if (u->text.len > HALD_UNIT_TEXT_MAX)
+                return hald_error_set(err, HALD_E_INPUT,
+                                      "%s: zstd frame at offset %llu decodes to more than %llu MiB",
+                                      cfg->input_name, (unsigned long long)(u->in_offset + pos),
+                                      (unsigned long long)(HALD_UNIT_TEXT_MAX >> 20));
+        }
+        pos += in.pos;
+        break;
     }
-    if (rc == HALD_OK && last != 0)
-        rc = hald_error_set(err, HALD_E_INPUT, "%s: truncated zstd frame at offset %llu",
-                            cfg->input_name, (unsigned long long)u->in_offset);
-    ZSTD_freeDCtx(dctx);
-    return rc;
+    if (ZSTD_isError(last))
+        return hald_error_set(err, HALD_E_INPUT, "%s: zstd frame at offset %llu: %s",
+                              cfg->input_name, (unsigned long long)u->in_offset,
+                              ZSTD_getErrorName(last));
+    if (last != 0 || pos < u->input.len)
+        return hald_error_set(err, HALD_E_INPUT, "%s: truncated zstd frame at offset %llu",
+                              cfg->input_name, (unsigned long long)u->in_offset);
+    return HALD_OK;
 }
 
 /* ---------------------------------------------------------------- a unit */

@@ -52,6 +52,7 @@ typedef struct unit {
     int rank;                /* who processes it: 0 is this process */
     hald_buf_t input;        /* text, or compressed frames */
     hald_buf_t text;         /* decoded frames */
+    struct ZSTD_DCtx_s *dctx; /* kept from unit to unit of a slot */
     unit_result_t res;
 } unit_t;
 

@@ -19,6 +19,8 @@ extern "C" {
  * ("longer than the stored maximum"), so memory stays bounded. */
 #define HALD_DEFAULT_MAX_LENGTH (UINT64_C(1) << 28)
 
+struct hald_run_stats;
+
 typedef struct hald_run_opts {
     hald_model_set_t models;
     hald_format_t format;
@@ -26,6 +28,10 @@ typedef struct hald_run_opts {
     int strict;            /* first NA is an error */
     int threads;           /* scoring threads (1 until the parallel engine) */
     uint64_t max_length;   /* see HALD_DEFAULT_MAX_LENGTH */
+    /* Called about once a second while running, and once at the end
+     * (final = 1), when set. */
+    void (*progress_fn)(void *ctx, const struct hald_run_stats *st, double seconds, int final);
+    void *progress_ctx;
 } hald_run_opts_t;
 
 void hald_run_opts_init(hald_run_opts_t *o);

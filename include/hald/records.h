@@ -73,6 +73,12 @@ typedef struct hald_parser hald_parser_t;
 hald_parser_t *hald_parser_new(hald_reader_t *r, const hald_parser_opts_t *o,
                                hald_error_t *err);
 
+/* A parser over text already in memory (not copied; it must outlive the
+ * parser): the same records and messages as through a memory reader,
+ * without copying the text into a read buffer. */
+hald_parser_t *hald_parser_from_memory(const char *text, size_t len, const char *name,
+                                       const hald_parser_opts_t *o, hald_error_t *err);
+
 /* Fills b with the next records (b is cleared first).  Returns the number
  * of records (> 0), 0 at end of input, or a negative status with err naming
  * the file, the record (number and id where known) and the reason, e.g.

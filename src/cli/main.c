@@ -1,5 +1,6 @@
 /* hald: score DNA windows with the HAL splicing model.  A thin layer over
  * the library: parse options, call it, print what it reports. */
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,6 +20,10 @@ static void main_usage(FILE *fp)
 
 int main(int argc, char **argv)
 {
+    /* Units of a few MiB are allocated and freed all run long: keep them in
+     * the heap instead of mapping fresh zeroed pages for each one. */
+    mallopt(M_MMAP_THRESHOLD, 256 << 20);
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
     cli_ctx_t c = {.verbosity = 1, .argc = argc, .argv = argv, .prog = "hald"};
     c.start_real = cli_realtime();
     if (argc >= 2) {
