@@ -251,8 +251,6 @@ static void show_progress(void *ctx, const hald_run_stats_t *st, double seconds,
     static const double LOG_EVERY = 10.0;
     if (!tty && !final && (int)(seconds / LOG_EVERY) == (int)((seconds - 1.0) / LOG_EVERY))
         return;
-    if (!tty && final)
-        return;
     double mb_s = seconds > 0 ? (double)st->bytes_in / 1e6 / seconds : 0.0;
     fprintf(stderr, "%s[M::score] %llu records, %.1f MB/s, %.1f s%s", tty ? "\r" : "",
             (unsigned long long)st->records, mb_s, seconds, tty ? (final ? "\n" : "") : "\n");

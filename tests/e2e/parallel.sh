@@ -106,4 +106,30 @@ else
     check "corrupt frame: message names rank 1 and the frame" grep -Eq "rank 1: .*c\.zst.*(frame|zstd)" "$T/err"
 fi
 check "corrupt frame: no output, no temporary" bash -c "! ls -A '$T' | grep -Eq '^c\.tsv|hald-tmp'"
+# A rank killed mid-run ends the job with a non-zero exit, the launcher
+# naming the rank, and no output or temporary left behind.
+hald_randwin -n 1500000 -s 17 >"$T/k.fa"
+"$HALD_BIN" pack -q --frame-size 1M --in "$T/k.fa" --out "$T/k.zst"
+rm -f "$T/k.fa"
+("${MPIRUN[@]}" -n 2 "$HALD_BIN" -q -t 1 --model both --in "$T/k.zst" --out "$T/k.tsv" 2>"$T/k.err"
+ echo $? >"$T/k.rc") &
+killed=0
+for _ in $(seq 100); do
+    for p in $(pgrep -f "$HALD_BIN -q -t 1 --model both --in $T/k.zst" || true); do
+        if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=1"; then
+            kill -9 "$p" && killed=1
+        fi
+    done
+    [ $killed = 1 ] && break
+    sleep 0.05
+done
+wait
+check "killed rank: a rank was killed" [ $killed = 1 ]
+check "killed rank: the job fails" [ "$(cat "$T/k.rc")" != 0 ]
+check "killed rank: the launcher names rank 1" grep -q "rank 1" "$T/k.err"
+check "killed rank: no output, no temporary" bash -c "! ls -A '$T' | grep -Eq '^k\.tsv|hald-tmp'"
+
+# Progress: -v reports records and MB/s on stderr.
+"$HALD_BIN" -v -t 2 --in "$T/big.packed.zst" --out /dev/null 2>"$T/progress.err"
+check "-v prints progress with records and MB/s" grep -Eq "200000 records, [0-9.]+ MB/s" "$T/progress.err"
 finish
