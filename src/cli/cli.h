@@ -46,6 +46,7 @@ void cli_guard_temp(const char *path);
 
 int cmd_score(cli_ctx_t *c, int argc, char **argv);
 int cmd_pack(cli_ctx_t *c, int argc, char **argv);
+int cmd_scan(cli_ctx_t *c, int argc, char **argv);
 int cmd_view(cli_ctx_t *c, int argc, char **argv);
 int cmd_weights(cli_ctx_t *c, int argc, char **argv);
 

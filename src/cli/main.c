@@ -12,6 +12,7 @@ static void main_usage(FILE *fp)
           "Commands:\n"
           "  score     score sequences with the HAL model (default)\n"
           "  view      print a binary score file as TSV\n"
+          "  scan      score every donor site of a genome, both strands\n"
           "  pack      rewrite input as record-aligned zstd frames with a seek index\n"
           "  weights   show which weights table is used and its sha256\n\n"
           "'hald <command> --help' shows a command's options; 'hald --help' those of score.\n",
@@ -36,6 +37,8 @@ int main(int argc, char **argv)
             return cmd_weights(&c, argc - 1, argv + 1);
         if (strcmp(cmd, "pack") == 0)
             return cmd_pack(&c, argc - 1, argv + 1);
+        if (strcmp(cmd, "scan") == 0)
+            return cmd_scan(&c, argc - 1, argv + 1);
         if (strcmp(cmd, "help") == 0) {
             main_usage(stdout);
             return 0;

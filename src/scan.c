@@ -1,0 +1,387 @@
+/* The scan kernel: rolling fixed-point window sums over both strands.
+ *
+ * For a site with its G at s (plus) the hexamer starting at window offset b
+ * sits at plus position q = s − 80 + b; for the AC at [s, s+2) (minus) it is
+ * the reverse complement of the hexamer at q = s + 76 − b.  So every window
+ * sum is a sum over a range of q of a per-row table, and moving from s to
+ * a difference of two prefix sums.  The prefix sums carry every table a
+ * site needs side by side (12 lanes: both strands' mean and range columns,
+ * and a count of invalid rows), so each position costs one row of lanes —
+ * three 256-bit adds on the AVX2 path — and each site a few subtractions. */
+#include "hald/scan.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hald/hexamer.h"
+
+enum { A = 0, T = 1, C = 2, G = 3 };
+
+/* The lanes of the prefix sums (hald_scan_tables_t.lanes). */
+enum {
+    LANE_MEAN_P, LANE_C0_P, LANE_C1_P, LANE_C6_P, LANE_C7_P,
+    LANE_MEAN_M, LANE_C0_M, LANE_C1_M, LANE_C6_M, LANE_C7_M,
+    LANE_INVALID
+};
+
+/* ---------------------------------------------------------------- tables */
+
+static unsigned revcomp_row(unsigned h)
+{
+    unsigned r = 0;
+    for (int k = 0; k < HALD_HEX_LEN; k++) {
+        unsigned base = (h >> (2 * k)) & 3u; /* from the last base to the first */
+        r = (r << 2) | (base ^ 1u);          /* A<->T, C<->G */
+    }
+    return r;
+}
+
+/* The largest fraction bits f with bound·2^f < 2^62, so no window sum (nor
+ * any rolling partial of one) can overflow. */
+static int frac_bits(double bound)
+{
+    int f = 60;
+    while (f > 0 && ldexp(bound, f) >= 0x1p62)
+        f--;
+    return f;
+}
+
+static int64_t fixed(double x, int frac) { return (int64_t)llround(ldexp(x, frac)); }
+
+void hald_scan_tables_init(hald_scan_tables_t *t, const hald_scorer_t *s)
+{
+    memset(t, 0, sizeof *t);
+    double max_mean = 0.0, max_col[HALD_N_REGIONS] = {0};
+    for (int h = 0; h < HALD_N_HEXAMERS; h++) {
+        max_mean = fmax(max_mean, fabs(s->mean_w[h]));
+        for (int c = 0; c < HALD_N_REGIONS; c++)
+            max_col[c] = fmax(max_col[c], fabs(s->region_w[c][h]));
+    }
+    static const int uses[HALD_N_REGIONS] = {40, 30, 1, 1, 1, 1, 29, 40};
+    double regions_bound = 0.0;
+    for (int c = 0; c < HALD_N_REGIONS; c++)
+        regions_bound += uses[c] * max_col[c];
+    t->mean_frac = frac_bits(155.0 * max_mean);
+    t->regions_frac = frac_bits(regions_bound);
+    /* Powers of two: multiplying by them is exact, like ldexp. */
+    t->mean_scale = ldexp(1.0, -t->mean_frac);
+    t->regions_scale = ldexp(1.0, -t->regions_frac);
+    for (unsigned h = 0; h < HALD_N_HEXAMERS; h++) {
+        unsigned rc = revcomp_row(h);
+        t->mean_p[h] = fixed(s->mean_w[h], t->mean_frac);
+        t->mean_m[h] = fixed(s->mean_w[rc], t->mean_frac);
+        for (int c = 0; c < HALD_N_REGIONS; c++) {
+            t->col_p[c][h] = fixed(s->region_w[c][h], t->regions_frac);
+            t->col_m[c][h] = fixed(s->region_w[c][rc], t->regions_frac);
+        }
+    }
+    for (unsigned h = 0; h <= HALD_N_HEXAMERS; h++) {
+        int64_t *l = t->lanes[h];
+        l[LANE_MEAN_P] = t->mean_p[h];
+        l[LANE_C0_P] = t->col_p[0][h];
+        l[LANE_C1_P] = t->col_p[1][h];
+        l[LANE_C6_P] = t->col_p[6][h];
+        l[LANE_C7_P] = t->col_p[7][h];
+        l[LANE_MEAN_M] = t->mean_m[h];
+        l[LANE_C0_M] = t->col_m[0][h];
+        l[LANE_C1_M] = t->col_m[1][h];
+        l[LANE_C6_M] = t->col_m[6][h];
+        l[LANE_C7_M] = t->col_m[7][h];
+        l[LANE_INVALID] = h == HALD_HEX_INVALID;
+    }
+    t->hexamers = s->hexamers;
+    t->prefix = s->cpu == HALD_CPU_AVX2 ? hald_scan_prefix_avx2 : hald_scan_prefix_scalar;
+    t->masks = s->cpu == HALD_CPU_AVX2 ? hald_scan_site_masks_avx2 : hald_scan_site_masks_scalar;
+}
+
+void hald_scan_site_masks_scalar(const char *bases, size_t n, uint64_t *plus, uint64_t *minus)
+{
+    uint64_t p = 0, m = 0;
+    unsigned c0 = hald_base_code((unsigned char)bases[0]);
+    for (size_t k = 0; k < n; k++) {
+        unsigned c1 = hald_base_code((unsigned char)bases[k + 1]);
+        p |= (uint64_t)(c0 == G && c1 == T) << k;
+        m |= (uint64_t)(c0 == A && c1 == C) << k;
+        c0 = c1;
+    }
+    *plus = p;
+    *minus = m;
+}
+
+void hald_scan_prefix_scalar(const int64_t (*lanes)[HALD_SCAN_LANES], const uint16_t *rows,
+                             size_t m, uint64_t (*P)[HALD_SCAN_LANES])
+{
+    for (size_t i = 0; i < m; i++)
+        for (int j = 0; j < HALD_SCAN_LANES; j++)
+            P[i + 1][j] = P[i][j] + (uint64_t)lanes[rows[i]][j];
+}
+
+/* ---------------------------------------------------------------- windows */
+
+/* Rows of positions q in [q0, q0 + m), with invalid rows (unknown bases, or
+ * no base at all) counted in the prefix inv[]. */
+typedef struct rowspan {
+    int64_t q0;
+    const uint16_t *rows;
+    const uint32_t *inv; /* inv[i] = invalid rows among rows[0..i) */
+} rowspan_t;
+
+static inline unsigned R(const rowspan_t *w, int64_t q) { return w->rows[q - w->q0]; }
+
+static inline uint32_t invalid_in(const rowspan_t *w, int64_t lo, int64_t hi) /* [lo, hi] */
+{
+    return w->inv[hi + 1 - w->q0] - w->inv[lo - w->q0];
+}
+
+static int64_t range_sum(const int64_t *table, const rowspan_t *w, int64_t lo, int64_t hi)
+{
+    int64_t sum = 0;
+    for (int64_t q = lo; q <= hi; q++)
+        sum += table[R(w, q)];
+    return sum;
+}
+
+/* The six rolling sums at site start s. */
+typedef struct sums {
+    int64_t mean_p, r01_p, r67_p; /* plus: mean; columns 0+1; columns 6+7 */
+    int64_t mean_m, r10_m, r76_m; /* minus: the same windows, mirrored */
+} sums_t;
+
+static void direct_sums(const hald_scan_tables_t *t, const rowspan_t *w, int64_t s, sums_t *x)
+{
+    x->mean_p = range_sum(t->mean_p, w, s - 80, s + 74);
+    x->r01_p = range_sum(t->col_p[0], w, s - 80, s - 41) + range_sum(t->col_p[1], w, s - 40, s - 11);
+    x->r67_p = range_sum(t->col_p[6], w, s + 6, s + 34) + range_sum(t->col_p[7], w, s + 35, s + 74);
+    x->mean_m = range_sum(t->mean_m, w, s - 78, s + 76);
+    x->r10_m = range_sum(t->col_m[1], w, s + 7, s + 36) + range_sum(t->col_m[0], w, s + 37, s + 76);
+    x->r76_m = range_sum(t->col_m[6], w, s - 38, s - 10) + range_sum(t->col_m[7], w, s - 78, s - 39);
+}
+
+static double mean_value(const hald_scan_tables_t *t, int64_t sum, uint32_t invalid)
+{
+    uint32_t valid = 155 - invalid;
+    return (double)sum * t->mean_scale / (double)(valid ? valid : 1);
+}
+
+static void plus_site(const hald_scan_tables_t *t, const rowspan_t *w, int64_t s, const sums_t *x,
+                      hald_scan_site_t *out)
+{
+    out->strand = '+';
+    out->mean = mean_value(t, x->mean_p, invalid_in(w, s - 80, s + 74));
+    if (invalid_in(w, s - 80, s - 11) || invalid_in(w, s - 3, s) || invalid_in(w, s + 6, s + 74)) {
+        out->regions = NAN;
+        out->na_regions = HALD_NA_UNKNOWN_BASE;
+        return;
+    }
+    int64_t singles = t->col_p[2][R(w, s - 3)] + t->col_p[3][R(w, s - 2)] +
+                      t->col_p[4][R(w, s - 1)] + t->col_p[5][R(w, s)];
+    out->regions = (double)(x->r01_p + singles + x->r67_p) * t->regions_scale;
+}
+
+static void minus_site(const hald_scan_tables_t *t, const rowspan_t *w, int64_t s, const sums_t *x,
+                       hald_scan_site_t *out)
+{
+    out->strand = '-';
+    out->mean = mean_value(t, x->mean_m, invalid_in(w, s - 78, s + 76));
+    if (invalid_in(w, s - 78, s - 10) || invalid_in(w, s - 4, s - 1) || invalid_in(w, s + 7, s + 76)) {
+        out->regions = NAN;
+        out->na_regions = HALD_NA_UNKNOWN_BASE;
+        return;
+    }
+    int64_t singles = t->col_m[2][R(w, s - 1)] + t->col_m[3][R(w, s - 2)] +
+                      t->col_m[4][R(w, s - 3)] + t->col_m[5][R(w, s - 4)];
+    out->regions = (double)(x->r10_m + singles + x->r76_m) * t->regions_scale;
+}
+
+/* Rows and invalid prefix for q in [q0, q1] from bases [b0, b0 + n);
+ * positions without six bases are invalid. */
+static int build_rows(const hald_scan_tables_t *t, const char *bases, uint64_t b0, size_t n,
+                      int64_t q0, int64_t q1, uint16_t **rows_out, uint32_t **inv_out,
+                      hald_error_t *err)
+{
+    size_t m = (size_t)(q1 - q0 + 1);
+    uint16_t *rows = malloc(m * sizeof *rows);
+    uint32_t *inv = inv_out ? malloc((m + 1) * sizeof *inv) : NULL;
+    if (!rows || (inv_out && !inv)) {
+        free(rows);
+        free(inv);
+        return hald_error_set(err, HALD_E_NOMEM, "out of memory (scan of %zu positions)", m);
+    }
+    for (size_t i = 0; i < m; i++)
+        rows[i] = HALD_HEX_INVALID;
+    int64_t lo = q0 > (int64_t)b0 ? q0 : (int64_t)b0;
+    int64_t last = (int64_t)(b0 + n) - HALD_HEX_LEN; /* last q with six bases */
+    int64_t hi = q1 < last ? q1 : last;
+    if (hi >= lo)
+        t->hexamers(bases + (lo - (int64_t)b0), (size_t)(hi - lo) + HALD_HEX_LEN, rows + (lo - q0));
+    if (inv) {
+        inv[0] = 0;
+        for (size_t i = 0; i < m; i++)
+            inv[i + 1] = inv[i] + (rows[i] == HALD_HEX_INVALID);
+        *inv_out = inv;
+    }
+    *rows_out = rows;
+    return HALD_OK;
+}
+
+static inline unsigned code_at(const char *bases, uint64_t b0, size_t n, uint64_t p)
+{
+    return p >= b0 && p < b0 + n ? hald_base_code((unsigned char)bases[p - b0]) : 4;
+}
+
+/* ---------------------------------------------------------------- public */
+
+/* Positions of sites scored per block: the prefix rows of a block stay in
+ * the L2 cache next to the tables. */
+#define BLOCK 2048
+
+/* A window sum from the prefix rows: lanes over positions [lo, hi]; row 0
+ * of P is the prefix just before position q0. */
+static inline int64_t span(uint64_t (*P)[HALD_SCAN_LANES], int64_t q0, int64_t lo, int64_t hi,
+                           int lane)
+{
+    return (int64_t)(P[hi + 1 - q0][lane] - P[lo - q0][lane]);
+}
+
+static void site_from_prefix(const hald_scan_tables_t *t, uint64_t (*P)[HALD_SCAN_LANES],
+                             const uint16_t *rows, int64_t q0, int64_t s, int plus,
+                             hald_scan_site_t *out)
+{
+#define RW(q) rows[(q) - q0]
+    if (plus) {
+        out->strand = '+';
+        int64_t inv = span(P, q0, s - 80, s + 74, LANE_INVALID);
+        out->mean = mean_value(t, span(P, q0, s - 80, s + 74, LANE_MEAN_P), (uint32_t)inv);
+        if (span(P, q0, s - 80, s - 11, LANE_INVALID) || span(P, q0, s - 3, s, LANE_INVALID) ||
+            span(P, q0, s + 6, s + 74, LANE_INVALID)) {
+            out->regions = NAN;
+            out->na_regions = HALD_NA_UNKNOWN_BASE;
+            return;
+        }
+        int64_t sum = span(P, q0, s - 80, s - 41, LANE_C0_P) + span(P, q0, s - 40, s - 11, LANE_C1_P) +
+                      t->col_p[2][RW(s - 3)] + t->col_p[3][RW(s - 2)] + t->col_p[4][RW(s - 1)] +
+                      t->col_p[5][RW(s)] + span(P, q0, s + 6, s + 34, LANE_C6_P) +
+                      span(P, q0, s + 35, s + 74, LANE_C7_P);
+        out->regions = (double)sum * t->regions_scale;
+        return;
+    }
+    out->strand = '-';
+    int64_t inv = span(P, q0, s - 78, s + 76, LANE_INVALID);
+    out->mean = mean_value(t, span(P, q0, s - 78, s + 76, LANE_MEAN_M), (uint32_t)inv);
+    if (span(P, q0, s - 78, s - 10, LANE_INVALID) || span(P, q0, s - 4, s - 1, LANE_INVALID) ||
+        span(P, q0, s + 7, s + 76, LANE_INVALID)) {
+        out->regions = NAN;
+        out->na_regions = HALD_NA_UNKNOWN_BASE;
+        return;
+    }
+    int64_t sum = span(P, q0, s - 78, s - 39, LANE_C7_M) + span(P, q0, s - 38, s - 10, LANE_C6_M) +
+                  t->col_m[2][RW(s - 1)] + t->col_m[3][RW(s - 2)] + t->col_m[4][RW(s - 3)] +
+                  t->col_m[5][RW(s - 4)] + span(P, q0, s + 7, s + 36, LANE_C1_M) +
+                  span(P, q0, s + 37, s + 76, LANE_C0_M);
+    out->regions = (double)sum * t->regions_scale;
+#undef RW
+}
+
+int hald_scan_chunk(const hald_scan_tables_t *t, const char *bases, uint64_t b0, size_t n,
+                    uint64_t seq_len, uint64_t s_lo, uint64_t s_hi, hald_buf_t *sites,
+                    hald_error_t *err)
+{
+    if (s_hi <= s_lo)
+        return HALD_OK;
+    /* Rows for positions [s_lo − 80, s_hi + 77]; prefix rows per block. */
+    int64_t q_first = (int64_t)s_lo - 80, q_last = (int64_t)s_hi + 77;
+    uint16_t *rows = NULL;
+    /* No invalid-row counts here: the prefix's invalid lane has them. */
+    int rc = build_rows(t, bases, b0, n, q_first, q_last, &rows, NULL, err);
+    if (rc != HALD_OK)
+        return rc;
+    uint64_t (*P)[HALD_SCAN_LANES] = malloc((BLOCK + 160) * sizeof *P);
+    if (!P) {
+        free(rows);
+        return hald_error_set(err, HALD_E_NOMEM, "out of memory (scan block)");
+    }
+    for (uint64_t blk = s_lo; blk < s_hi && rc == HALD_OK; blk += BLOCK) {
+        uint64_t blk_end = blk + BLOCK < s_hi ? blk + BLOCK : s_hi;
+        int64_t q0 = (int64_t)blk - 80; /* prefix row 0 is just before q0 */
+        size_t m = (size_t)(blk_end - blk) + 158; /* positions q0 .. blk_end + 77 */
+        memset(P[0], 0, sizeof P[0]);
+        t->prefix((const int64_t(*)[HALD_SCAN_LANES])t->lanes, rows + (q0 - q_first), m, P);
+        hald_scan_site_t *out = (hald_scan_site_t *)hald_buf_reserve(
+            sites, (size_t)(blk_end - blk) * sizeof *out, err);
+        if (!out) {
+            rc = err->code;
+            break;
+        }
+        /* Sites found 64 positions at a time without a branch per base,
+         * then visited bit by bit. */
+        for (uint64_t w = blk; w < blk_end; w += 64) {
+            uint64_t plus = 0, minus = 0;
+            size_t span_n = blk_end - w < 64 ? (size_t)(blk_end - w) : 64;
+            /* The base after the last position may be past the sequence's
+             * end: then only the positions before it can hold a site. */
+            uint64_t last = b0 + n; /* one past the last base we have */
+            if (w + span_n + 1 <= last) {
+                t->masks(bases + (w - b0), span_n, &plus, &minus);
+            } else if (w + 1 < last) {
+                t->masks(bases + (w - b0), (size_t)(last - w - 1), &plus, &minus);
+            }
+            for (uint64_t bits = plus | minus; bits; bits &= bits - 1) {
+                uint64_t s = w + (uint64_t)__builtin_ctzll(bits);
+                int is_plus = (int)((plus >> (s - w)) & 1);
+                if (is_plus ? !(s >= 80 && s + 80 <= seq_len) : !(s >= 78 && s + 82 <= seq_len))
+                    continue;
+                memset(out, 0, sizeof *out);
+                out->start = s;
+                out->canonical = 1;
+                out->name = UINT32_MAX;
+                site_from_prefix(t, P, rows + (q0 - q_first), q0, (int64_t)s, is_plus, out);
+                out++;
+                sites->len += sizeof *out;
+            }
+        }
+    }
+    free(P);
+    free(rows);
+    return rc;
+}
+
+void hald_scan_one(const hald_scan_tables_t *t, const char *bases, uint64_t b0, size_t n,
+                   uint64_t seq_len, uint64_t start, char strand, hald_scan_site_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->start = start;
+    out->strand = strand;
+    out->name = UINT32_MAX;
+    unsigned c0 = code_at(bases, b0, n, start), c1 = code_at(bases, b0, n, start + 1);
+    out->canonical = strand == '+' ? (c0 == G && c1 == T) : (c0 == A && c1 == C);
+    int inside = strand == '+' ? start >= 80 && start + 80 <= seq_len
+                               : start >= 78 && start + 82 <= seq_len;
+    if (!inside) {
+        out->mean = out->regions = NAN;
+        out->na_mean = out->na_regions = HALD_NA_LENGTH;
+        return;
+    }
+    uint16_t rows[160 + 2];
+    uint32_t inv[160 + 3];
+    int64_t q0 = (int64_t)start - 80, q1 = (int64_t)start + 77;
+    uint16_t *r = rows;
+    uint32_t *iv = inv;
+    /* The window is at most 162 bases: build on the stack, not the heap. */
+    for (int64_t i = 0; i <= q1 - q0; i++)
+        r[i] = HALD_HEX_INVALID;
+    int64_t lo = q0 > (int64_t)b0 ? q0 : (int64_t)b0;
+    int64_t last = (int64_t)(b0 + n) - HALD_HEX_LEN, hi = q1 < last ? q1 : last;
+    if (hi >= lo)
+        t->hexamers(bases + (lo - (int64_t)b0), (size_t)(hi - lo) + HALD_HEX_LEN, r + (lo - q0));
+    iv[0] = 0;
+    for (int64_t i = 0; i <= q1 - q0; i++)
+        iv[i + 1] = iv[i] + (r[i] == HALD_HEX_INVALID);
+    rowspan_t w = {q0, r, iv};
+    sums_t x;
+    direct_sums(t, &w, (int64_t)start, &x);
+    if (strand == '+')
+        plus_site(t, &w, (int64_t)start, &x, out);
+    else
+        minus_site(t, &w, (int64_t)start, &x, out);
+}

@@ -1,0 +1,696 @@
+/* hald scan: the FASTA streamed in chunks of sites with their context
+ * bases, scored on threads or ranks, written in order.  Chunks overlap by
+ * the 162 bases a site's window needs, so every chunk is scored on its own
+ * and the fixed-point sums make the output independent of the split. */
+#include "hald/scan.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hald/fastastream.h"
+#include "hald/numfmt.h"
+#include "hald/opipe.h"
+#include "hald/output.h"
+#include "hald/reader.h"
+
+#define SLOTS_PER_THREAD 3
+#define SLOTS_PER_RANK 3
+#define SCAN_BIN_MAGIC "HALDSCN"
+#define SCAN_BIN_HEADER 64u
+
+int hald_scan_out_parse(const char *s, hald_scan_out_t *out)
+{
+    static const char *names[] = {"tsv", "bed", "bedgraph", "bin"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *out = (hald_scan_out_t)i;
+            return 0;
+        }
+    return -1;
+}
+
+void hald_scan_opts_init(hald_scan_opts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->models = HALD_MODELS_BOTH;
+    o->strand = '+';
+    o->threads = 1;
+    o->chunk = HALD_SCAN_CHUNK;
+}
+
+/* ================================================================ units */
+
+typedef struct scan_unit {
+    uint64_t seq;            /* order in the output */
+    uint32_t chrom_index;    /* 0-based, in FASTA order */
+    hald_buf_t chrom;        /* name, NUL-terminated */
+    uint64_t seq_len;        /* UINT64_MAX while the sequence goes on */
+    uint64_t b0, s_lo, s_hi;
+    uint64_t site_lo, site_hi; /* sites mode: range in the chromosome's list */
+    hald_buf_t bases;
+    int rank;
+    /* results */
+    hald_error_t err;
+    hald_buf_t out;
+    uint64_t n_sites, not_written;
+    uint64_t na[HALD_N_MODELS][HALD_N_NA];
+    hald_buf_t sites;        /* scratch: hald_scan_site_t */
+} scan_unit_t;
+
+static void unit_reset(scan_unit_t *u)
+{
+    scan_unit_t keep = *u;
+    memset(u, 0, sizeof *u);
+    u->chrom = keep.chrom, u->bases = keep.bases, u->out = keep.out, u->sites = keep.sites;
+    u->chrom.len = u->bases.len = u->out.len = u->sites.len = 0;
+    hald_error_clear(&u->err);
+}
+
+static void unit_free(scan_unit_t *u)
+{
+    hald_buf_free(&u->chrom);
+    hald_buf_free(&u->bases);
+    hald_buf_free(&u->out);
+    hald_buf_free(&u->sites);
+}
+
+/* ================================================================ output */
+
+typedef struct scan_cfg {
+    const hald_scan_tables_t *t;
+    const hald_scan_opts_t *o;
+    const char *input_name;
+} scan_cfg_t;
+
+static int model_of_one(hald_model_set_t set)
+{
+    return set == HALD_MODELS_REGIONS ? HALD_MODEL_REGIONS : HALD_MODEL_MEAN;
+}
+
+static size_t put_num(char *p, double x)
+{
+    if (isnan(x)) {
+        memcpy(p, "NA", 2);
+        return 2;
+    }
+    return hald_format_g15(x, p);
+}
+
+static size_t put_str(char *p, const char *s, size_t n)
+{
+    memcpy(p, s, n);
+    return n;
+}
+
+/* One site in the output format: 1 when written, 0 when the format leaves
+ * it out (NA in BED or bedGraph, the other strand in bedGraph), negative
+ * on error. */
+static int format_site(const scan_cfg_t *c, const scan_unit_t *u, const hald_scan_site_t *s,
+                       const char *name, hald_buf_t *out, hald_error_t *err)
+{
+    const hald_scan_opts_t *o = c->o;
+    size_t name_len = name ? strlen(name) : 0, chrom_len = u->chrom.len;
+    char *p = hald_buf_reserve(out, chrom_len + name_len + 160, err);
+    if (!p)
+        return err->code;
+    char *start = p;
+    double v[HALD_N_MODELS] = {s->mean, s->regions};
+    if (o->out_format == HALD_SCAN_OUT_BIN) {
+        uint32_t ci = u->chrom_index;
+        uint8_t head[16] = {0};
+        memcpy(head, &ci, 4); /* little-endian hosts; see docs */
+        head[4] = (uint8_t)s->strand;
+        head[5] = s->canonical;
+        memcpy(head + 8, &s->start, 8);
+        p += put_str(p, (const char *)head, 16);
+        for (int m = 0; m < HALD_N_MODELS; m++)
+            if (o->models & (1u << m)) {
+                double x = isnan(v[m]) ? NAN : v[m];
+                uint64_t bits;
+                memcpy(&bits, &x, 8);
+                if (isnan(x))
+                    bits = UINT64_C(0x7ff8000000000000);
+                p += put_str(p, (const char *)&bits, 8);
+            }
+        out->len += (size_t)(p - start);
+        return 1;
+    }
+    if (o->out_format == HALD_SCAN_OUT_BED || o->out_format == HALD_SCAN_OUT_BEDGRAPH) {
+        double x = v[model_of_one(o->models)];
+        if (o->out_format == HALD_SCAN_OUT_BEDGRAPH && s->strand != o->strand)
+            return 0;
+        if (isnan(x))
+            return 0;
+    }
+    p += put_str(p, u->chrom.data, chrom_len);
+    *p++ = '\t';
+    p += hald_format_u64(s->start, p);
+    *p++ = '\t';
+    p += hald_format_u64(s->start + 2, p);
+    *p++ = '\t';
+    if (o->out_format == HALD_SCAN_OUT_BEDGRAPH) {
+        p += put_num(p, v[model_of_one(o->models)]);
+    } else if (o->out_format == HALD_SCAN_OUT_BED) {
+        p += name_len ? put_str(p, name, name_len) : put_str(p, ".", 1);
+        *p++ = '\t';
+        p += put_num(p, v[model_of_one(o->models)]);
+        *p++ = '\t';
+        *p++ = s->strand;
+    } else {
+        *p++ = s->strand;
+        for (int m = 0; m < HALD_N_MODELS; m++)
+            if (o->models & (1u << m)) {
+                *p++ = '\t';
+                p += put_num(p, v[m]);
+            }
+        if (o->sites) {
+            *p++ = '\t';
+            p += name_len ? put_str(p, name, name_len) : put_str(p, ".", 1);
+            p += put_str(p, s->canonical ? "\tyes" : "\tno", s->canonical ? 4 : 3);
+        }
+    }
+    *p++ = '\n';
+    out->len += (size_t)(p - start);
+    return 1;
+}
+
+static int write_header(const hald_scan_opts_t *o, hald_sink_t *sink, hald_error_t *err)
+{
+    char text[256];
+    int n = 0;
+    switch (o->out_format) {
+    case HALD_SCAN_OUT_TSV:
+        n = snprintf(text, sizeof text, "chrom\tstart\tend\tstrand%s%s%s\n",
+                     o->models & HALD_MODELS_MEAN ? "\tmean" : "",
+                     o->models & HALD_MODELS_REGIONS ? "\tregions" : "",
+                     o->sites ? "\tname\tcanonical" : "");
+        break;
+    case HALD_SCAN_OUT_BEDGRAPH:
+        n = snprintf(text, sizeof text,
+                     "track type=bedGraph name=\"HAL %s %c\" description=\"hald scan\"\n",
+                     hald_model_name((hald_model_t)model_of_one(o->models)), o->strand);
+        break;
+    case HALD_SCAN_OUT_BIN: {
+        uint8_t h[SCAN_BIN_HEADER] = {0};
+        uint32_t version = 1, k = (uint32_t)hald_model_count(o->models), size = SCAN_BIN_HEADER;
+        uint32_t flags = o->sites ? 1u : 0u;
+        memcpy(h, SCAN_BIN_MAGIC, sizeof SCAN_BIN_MAGIC);
+        memcpy(h + 8, &version, 4);
+        memcpy(h + 12, &k, 4);
+        int j = 0;
+        for (int m = 0; m < HALD_N_MODELS; m++)
+            if (o->models & (1u << m))
+                h[16 + j++] = (uint8_t)(m + 1);
+        memcpy(h + 24, &flags, 4);
+        memcpy(h + 28, &size, 4);
+        return hald_sink_write(sink, h, sizeof h, err);
+    }
+    case HALD_SCAN_OUT_BED:
+        return HALD_OK;
+    }
+    return hald_sink_write(sink, text, (size_t)n, err);
+}
+
+/* ================================================================ work */
+
+static void count_site(scan_unit_t *u, const hald_scan_site_t *s)
+{
+    u->n_sites++;
+    if (s->na_mean)
+        u->na[HALD_MODEL_MEAN][s->na_mean]++;
+    if (s->na_regions)
+        u->na[HALD_MODEL_REGIONS][s->na_regions]++;
+}
+
+static void scan_unit_work(const scan_cfg_t *c, scan_unit_t *u)
+{
+    hald_error_t *err = &u->err;
+    u->sites.len = 0;
+    u->out.len = 0;
+    const hald_site_chrom_t *sc = NULL;
+    if (c->o->sites) {
+        sc = hald_sites_find(c->o->sites, u->chrom.data, u->chrom.len);
+        if (!sc || u->site_hi > sc->n) {
+            hald_error_set(err, HALD_E_INPUT, "%s: sites of %s not found", c->input_name, u->chrom.data);
+            return;
+        }
+        for (uint64_t i = u->site_lo; i < u->site_hi; i++) {
+            hald_scan_site_t s;
+            hald_scan_one(c->t, u->bases.data, u->b0, u->bases.len, u->seq_len, sc->sites[i].start,
+                          sc->sites[i].strand, &s);
+            count_site(u, &s);
+            int rc = format_site(c, u, &s, hald_site_name(sc, &sc->sites[i]), &u->out, err);
+            if (rc < 0)
+                return;
+            u->not_written += rc == 0 && (c->o->out_format != HALD_SCAN_OUT_BEDGRAPH || s.strand == c->o->strand);
+        }
+        return;
+    }
+    if (hald_scan_chunk(c->t, u->bases.data, u->b0, u->bases.len, u->seq_len, u->s_lo, u->s_hi,
+                        &u->sites, err) != HALD_OK)
+        return;
+    const hald_scan_site_t *s = (const hald_scan_site_t *)u->sites.data;
+    size_t n = u->sites.len / sizeof *s;
+    for (size_t i = 0; i < n; i++) {
+        count_site(u, &s[i]);
+        int rc = format_site(c, u, &s[i], NULL, &u->out, err);
+        if (rc < 0)
+            return;
+        u->not_written += rc == 0 && (c->o->out_format != HALD_SCAN_OUT_BEDGRAPH || s[i].strand == c->o->strand);
+    }
+}
+
+/* ================================================================ reading */
+
+typedef struct scan_reader {
+    hald_reader_t *reader;
+    hald_fasta_stream_t *fasta;
+    hald_buf_t name;
+    int64_t chrom_index;      /* of the current sequence, -1 before the first */
+    int active, ended;
+    hald_buf_t buf;           /* bases [buf_off, buf_off + buf.len) */
+    uint64_t buf_off, s_next;
+    hald_site_chrom_t *sc;    /* sites mode: the current sequence's sites */
+    uint64_t site_next;
+    uint64_t bases_total, sequences;
+} scan_reader_t;
+
+/* Opens the next sequence: 1, 0 at the end of the file. */
+static int next_sequence(const scan_cfg_t *c, scan_reader_t *r, hald_error_t *err)
+{
+    for (;;) {
+        int rc = hald_fasta_next_seq(r->fasta, &r->name, err);
+        if (rc <= 0)
+            return rc;
+        r->chrom_index++;
+        r->sequences++;
+        r->sc = NULL;
+        if (c->o->sites) {
+            r->sc = hald_sites_find(c->o->sites, r->name.data, r->name.len);
+            if (!r->sc)
+                continue; /* nothing to score here: skip its bases */
+            r->sc->seen = 1;
+        }
+        r->active = 1;
+        r->ended = 0;
+        r->buf.len = 0;
+        r->buf_off = r->s_next = r->site_next = 0;
+        return 1;
+    }
+}
+
+/* Reads bases until the buffer reaches `upto` or the sequence ends. */
+static int fill_to(scan_reader_t *r, uint64_t upto, hald_error_t *err)
+{
+    while (!r->ended && r->buf_off + r->buf.len < upto) {
+        ssize_t n = hald_fasta_read_bases(r->fasta, &r->buf, (size_t)(upto - r->buf_off - r->buf.len), err);
+        if (n < 0)
+            return (int)n;
+        if (n == 0)
+            r->ended = 1;
+        r->bases_total += (uint64_t)n;
+    }
+    return HALD_OK;
+}
+
+/* Drops bases no later chunk needs. */
+static void trim(scan_reader_t *r)
+{
+    uint64_t keep_from = r->s_next > HALD_SCAN_LEFT ? r->s_next - HALD_SCAN_LEFT : 0;
+    if (keep_from <= r->buf_off)
+        return;
+    size_t drop = (size_t)(keep_from - r->buf_off);
+    if (drop > r->buf.len)
+        drop = r->buf.len;
+    memmove(r->buf.data, r->buf.data + drop, r->buf.len - drop);
+    r->buf.len -= drop;
+    r->buf_off += drop;
+}
+
+/* The next chunk of the current sequence: 1, or 0 when it has no more. */
+static int next_chunk(const scan_cfg_t *c, scan_reader_t *r, scan_unit_t *u, hald_error_t *err)
+{
+    for (;;) {
+        uint64_t chunk = c->o->chunk ? c->o->chunk : HALD_SCAN_CHUNK;
+        int rc = fill_to(r, r->s_next + chunk + HALD_SCAN_RIGHT, err);
+        if (rc != HALD_OK)
+            return rc;
+        uint64_t end = r->buf_off + r->buf.len;
+        uint64_t seq_len = r->ended ? end : UINT64_MAX;
+        uint64_t s_hi = r->s_next + chunk;
+        if (r->ended && s_hi >= end)
+            s_hi = end;
+        uint64_t site_lo = r->site_next, site_hi = site_lo;
+        if (r->sc) {
+            const hald_site_chrom_t *sc = r->sc;
+            if (r->ended && s_hi == end && sc->n > 0 && sc->sites[sc->n - 1].start >= s_hi)
+                s_hi = sc->sites[sc->n - 1].start + 1; /* sites past the end: NA rows */
+            while (site_hi < sc->n && sc->sites[site_hi].start < s_hi)
+                site_hi++;
+        }
+        if (r->s_next >= s_hi)
+            return 0;
+        int has_work = !r->sc || site_hi > site_lo;
+        if (has_work) {
+            u->chrom_index = (uint32_t)r->chrom_index;
+            u->seq_len = seq_len;
+            u->s_lo = r->s_next;
+            u->s_hi = s_hi;
+            u->site_lo = site_lo;
+            u->site_hi = site_hi;
+            u->b0 = r->s_next > HALD_SCAN_LEFT ? r->s_next - HALD_SCAN_LEFT : 0;
+            uint64_t b1 = s_hi + HALD_SCAN_RIGHT < end ? s_hi + HALD_SCAN_RIGHT : end;
+            if (u->b0 < r->buf_off)
+                u->b0 = r->buf_off; /* only at the start of a sequence */
+            if (hald_buf_append(&u->chrom, r->name.data, r->name.len + 1, err) != HALD_OK ||
+                (b1 > u->b0 && hald_buf_append(&u->bases, r->buf.data + (u->b0 - r->buf_off),
+                                               (size_t)(b1 - u->b0), err) != HALD_OK))
+                return err->code;
+            u->chrom.len--; /* the NUL stays, uncounted */
+        }
+        r->s_next = s_hi;
+        r->site_next = site_hi;
+        trim(r);
+        if (has_work)
+            return 1;
+    }
+}
+
+/* ================================================================ pipeline */
+
+typedef struct scan_engine {
+    scan_cfg_t cfg;
+    const hald_transport_t *tp;
+    scan_reader_t rd;
+    uint64_t next_seq;
+    hald_sink_t *sink;
+    hald_scan_stats_t *st;
+    hald_error_t read_err, write_err;
+    hald_buf_t msg_out, msg_in;
+    double t0, last;
+} scan_engine_t;
+
+/* ---------------------------------------------------------------- codec */
+
+static int put_buf(hald_buf_t *m, const hald_buf_t *b, hald_error_t *err)
+{
+    uint64_t n = b->len;
+    int rc = hald_buf_append(m, &n, 8, err);
+    return rc == HALD_OK && n ? hald_buf_append(m, b->data, b->len, err) : rc;
+}
+
+static int get_buf(const char **p, size_t *left, hald_buf_t *b, hald_error_t *err)
+{
+    uint64_t n;
+    if (*left < 8)
+        return -1;
+    memcpy(&n, *p, 8);
+    *p += 8, *left -= 8;
+    if (n > *left)
+        return -1;
+    b->len = 0;
+    if (n && hald_buf_append(b, *p, (size_t)n, err) != HALD_OK)
+        return -1;
+    *p += n, *left -= (size_t)n;
+    return 0;
+}
+
+static int encode_unit(const scan_unit_t *u, hald_buf_t *m, hald_error_t *err)
+{
+    uint64_t head[8] = {u->seq, u->chrom_index, u->seq_len, u->b0, u->s_lo, u->s_hi, u->site_lo,
+                        u->site_hi};
+    m->len = 0;
+    int rc = hald_buf_append(m, head, sizeof head, err);
+    if (rc == HALD_OK)
+        rc = put_buf(m, &u->chrom, err);
+    return rc == HALD_OK ? put_buf(m, &u->bases, err) : rc;
+}
+
+static int decode_unit(const hald_buf_t *m, scan_unit_t *u, hald_error_t *err)
+{
+    uint64_t head[8];
+    const char *p = m->data;
+    size_t left = m->len;
+    unit_reset(u);
+    if (left < sizeof head)
+        return hald_error_set(err, HALD_E_INPUT, "malformed scan unit message");
+    memcpy(head, p, sizeof head);
+    p += sizeof head, left -= sizeof head;
+    if (get_buf(&p, &left, &u->chrom, err) != 0 || get_buf(&p, &left, &u->bases, err) != 0 ||
+        hald_buf_append(&u->chrom, "", 1, err) != HALD_OK)
+        return hald_error_set(err, HALD_E_INPUT, "malformed scan unit message");
+    u->chrom.len--;
+    u->seq = head[0], u->chrom_index = (uint32_t)head[1], u->seq_len = head[2], u->b0 = head[3];
+    u->s_lo = head[4], u->s_hi = head[5], u->site_lo = head[6], u->site_hi = head[7];
+    return HALD_OK;
+}
+
+static int encode_result(const scan_unit_t *u, hald_buf_t *m, hald_error_t *err)
+{
+    int64_t code = u->err.code;
+    m->len = 0;
+    int rc = hald_buf_append(m, &u->seq, 8, err);
+    if (rc == HALD_OK)
+        rc = hald_buf_append(m, &code, 8, err);
+    if (rc == HALD_OK)
+        rc = hald_buf_append(m, u->err.msg, sizeof u->err.msg, err);
+    uint64_t counts[2] = {u->n_sites, u->not_written};
+    if (rc == HALD_OK)
+        rc = hald_buf_append(m, counts, sizeof counts, err);
+    if (rc == HALD_OK)
+        rc = hald_buf_append(m, u->na, sizeof u->na, err);
+    return rc == HALD_OK ? put_buf(m, &u->out, err) : rc;
+}
+
+static int decode_result(const hald_buf_t *m, scan_unit_t *u, hald_error_t *err)
+{
+    const char *p = m->data;
+    size_t need = 8 + 8 + sizeof u->err.msg + 16 + sizeof u->na, left = m->len;
+    uint64_t seq, counts[2];
+    int64_t code;
+    if (left < need)
+        return hald_error_set(err, HALD_E_INPUT, "malformed scan result message");
+    memcpy(&seq, p, 8);
+    memcpy(&code, p + 8, 8);
+    memcpy(u->err.msg, p + 16, sizeof u->err.msg);
+    u->err.msg[sizeof u->err.msg - 1] = '\0';
+    memcpy(counts, p + 16 + sizeof u->err.msg, sizeof counts);
+    memcpy(u->na, p + 32 + sizeof u->err.msg, sizeof u->na);
+    p += need, left -= need;
+    if (seq != u->seq || get_buf(&p, &left, &u->out, err) != 0)
+        return hald_error_set(err, HALD_E_INPUT, "malformed scan result for unit %llu",
+                              (unsigned long long)u->seq);
+    u->err.code = (hald_status_t)code;
+    u->n_sites = counts[0], u->not_written = counts[1];
+    return HALD_OK;
+}
+
+/* ---------------------------------------------------------------- steps */
+
+static int scan_read(void *ctx, void *slot)
+{
+    scan_engine_t *e = ctx;
+    scan_unit_t *u = slot;
+    unit_reset(u);
+    for (;;) {
+        if (!e->rd.active) {
+            int rc = next_sequence(&e->cfg, &e->rd, &e->read_err);
+            if (rc <= 0)
+                return rc;
+        }
+        int rc = next_chunk(&e->cfg, &e->rd, u, &e->read_err);
+        if (rc < 0)
+            return rc;
+        if (rc > 0)
+            break;
+        e->rd.active = 0;
+    }
+    u->seq = e->next_seq++;
+    if (e->tp && e->tp->n_ranks > 1) {
+        u->rank = (int)(u->seq % (uint64_t)e->tp->n_ranks);
+        if (u->rank != 0) {
+            int rc = encode_unit(u, &e->msg_out, &e->read_err);
+            if (rc == HALD_OK)
+                rc = e->tp->send_unit(e->tp->ctx, u->rank, &e->msg_out, &e->read_err);
+            if (rc != HALD_OK)
+                return rc;
+        }
+    }
+    return 1;
+}
+
+static void scan_work(void *ctx, void *slot)
+{
+    scan_engine_t *e = ctx;
+    scan_unit_t *u = slot;
+    if (u->rank == 0)
+        scan_unit_work(&e->cfg, u);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int scan_write(void *ctx, void *slot)
+{
+    scan_engine_t *e = ctx;
+    scan_unit_t *u = slot;
+    if (u->rank != 0) {
+        int rc = e->tp->poll_result(e->tp->ctx, u->rank, &e->msg_in, &e->write_err);
+        if (rc == 0)
+            return HALD_OPIPE_AGAIN;
+        if (rc < 0 || decode_result(&e->msg_in, u, &e->write_err) != HALD_OK)
+            return e->write_err.code;
+    }
+    if (u->err.code != HALD_OK) {
+        if (u->rank != 0)
+            return hald_error_set(&e->write_err, u->err.code, "rank %d: %.*s", u->rank,
+                                  HALD_ERROR_MSG_MAX - 32, u->err.msg);
+        e->write_err = u->err;
+        return u->err.code;
+    }
+    int rc = hald_sink_write(e->sink, u->out.data, u->out.len, &e->write_err);
+    if (rc != HALD_OK)
+        return rc;
+    hald_scan_stats_t *st = e->st;
+    st->sites += u->n_sites;
+    st->not_written += u->not_written;
+    for (int m = 0; m < HALD_N_MODELS; m++)
+        for (int k = 0; k < HALD_N_NA; k++)
+            st->na[m][k] += u->na[m][k];
+    const hald_scan_opts_t *o = e->cfg.o;
+    double t = now_s();
+    if (o->progress_fn && t - e->last >= 1.0) {
+        e->last = t;
+        st->bytes_in = hald_fasta_bytes_in(e->rd.fasta);
+        o->progress_fn(o->progress_ctx, st, t - e->t0, 0);
+    }
+    return HALD_OK;
+}
+
+static int run_slots(const hald_opipe_steps_t *steps, void *ctx, size_t n_slots, int threads)
+{
+    scan_unit_t *units = calloc(n_slots, sizeof *units);
+    void **slots = calloc(n_slots, sizeof *slots);
+    int rc = HALD_E_NOMEM;
+    if (units && slots) {
+        for (size_t i = 0; i < n_slots; i++)
+            slots[i] = &units[i];
+        rc = hald_opipe_run(steps, ctx, slots, n_slots, threads);
+        for (size_t i = 0; i < n_slots; i++)
+            unit_free(&units[i]);
+    }
+    free(units);
+    free(slots);
+    return rc;
+}
+
+int hald_scan_run(const hald_scan_tables_t *t, const char *path, hald_sink_t *out,
+                  const hald_scan_opts_t *o, const hald_transport_t *tp, hald_scan_stats_t *st,
+                  hald_error_t *err)
+{
+    scan_engine_t e;
+    memset(&e, 0, sizeof e);
+    memset(st, 0, sizeof *st);
+    e.tp = tp;
+    e.sink = out;
+    e.st = st;
+    e.rd.chrom_index = -1;
+    e.t0 = e.last = now_s();
+    hald_error_clear(&e.read_err);
+    hald_error_clear(&e.write_err);
+    e.rd.reader = hald_reader_open(path, err);
+    if (!e.rd.reader)
+        return err->code;
+    e.cfg = (scan_cfg_t){t, o, hald_reader_name(e.rd.reader)};
+    int rc = HALD_OK;
+    e.rd.fasta = hald_fasta_stream_new(e.rd.reader, err);
+    if (!e.rd.fasta)
+        rc = err->code;
+    if (rc == HALD_OK)
+        rc = write_header(o, out, err);
+    if (rc == HALD_OK) {
+        int threads = o->threads > 0 ? o->threads : 1;
+        size_t ranks = tp ? (size_t)tp->n_ranks : 1;
+        static const hald_opipe_steps_t steps = {scan_read, scan_work, scan_write};
+        rc = run_slots(&steps, &e, SLOTS_PER_THREAD * (size_t)threads + SLOTS_PER_RANK * (ranks - 1),
+                       threads);
+        if (rc != HALD_OK)
+            *err = e.write_err.code != HALD_OK ? e.write_err
+                   : e.read_err.code != HALD_OK ? e.read_err
+                                                : (hald_error_t){rc, "out of memory"};
+    }
+    st->sequences = e.rd.sequences;
+    st->bases = e.rd.bases_total;
+    st->bytes_in = hald_reader_bytes_in(e.rd.reader);
+    if (rc == HALD_OK && o->progress_fn)
+        o->progress_fn(o->progress_ctx, st, now_s() - e.t0, 1);
+    if (rc == HALD_OK && tp && tp->n_ranks > 1)
+        rc = tp->send_end(tp->ctx, err);
+    hald_fasta_stream_free(e.rd.fasta);
+    hald_reader_close(e.rd.reader);
+    hald_buf_free(&e.rd.name);
+    hald_buf_free(&e.rd.buf);
+    hald_buf_free(&e.msg_out);
+    hald_buf_free(&e.msg_in);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- serving */
+
+typedef struct scan_server {
+    scan_cfg_t cfg;
+    const hald_transport_t *tp;
+    hald_buf_t msg_in, msg_out;
+    hald_error_t err;
+} scan_server_t;
+
+static int serve_read(void *ctx, void *slot)
+{
+    scan_server_t *s = ctx;
+    int rc = s->tp->poll_unit(s->tp->ctx, &s->msg_in, &s->err);
+    if (rc == 0)
+        return HALD_OPIPE_AGAIN;
+    if (rc == 2)
+        return 0;
+    if (rc < 0)
+        return rc;
+    return decode_unit(&s->msg_in, slot, &s->err) == HALD_OK ? 1 : s->err.code;
+}
+
+static void serve_work(void *ctx, void *slot)
+{
+    scan_server_t *s = ctx;
+    scan_unit_work(&s->cfg, slot);
+}
+
+static int serve_write(void *ctx, void *slot)
+{
+    scan_server_t *s = ctx;
+    int rc = encode_result(slot, &s->msg_out, &s->err);
+    return rc == HALD_OK ? s->tp->send_result(s->tp->ctx, &s->msg_out, &s->err) : rc;
+}
+
+int hald_scan_serve(const hald_scan_tables_t *t, const hald_scan_opts_t *o,
+                    const hald_transport_t *tp, hald_error_t *err)
+{
+    scan_server_t s;
+    memset(&s, 0, sizeof s);
+    s.cfg = (scan_cfg_t){t, o, "input"};
+    s.tp = tp;
+    hald_error_clear(&s.err);
+    int threads = o->threads > 0 ? o->threads : 1;
+    static const hald_opipe_steps_t steps = {serve_read, serve_work, serve_write};
+    int rc = run_slots(&steps, &s, SLOTS_PER_THREAD * (size_t)threads, threads);
+    hald_buf_free(&s.msg_in);
+    hald_buf_free(&s.msg_out);
+    if (rc != HALD_OK)
+        *err = s.err.code != HALD_OK ? s.err : (hald_error_t){rc, "out of memory"};
+    return rc;
+}
