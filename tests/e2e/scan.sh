@@ -1,0 +1,130 @@
+# hald scan: the reference vectors, every output form, byte-identical
+# output for any chunking / thread / rank / CPU path, a cross-check of the
+# prefix-sum kernel against the direct one on real GRCh38 sequence, and
+# the --sites / --gtf modes.
+. "$(dirname "$0")/common.bash"
+T=$E2E_TMP
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+H=$HALD_BIN
+FA=$VEC/scan.fa
+CHR22=$HALD_SHARED_DIR/data/hg38_chr22_32000000_32300000.fa
+
+# 1. The reference vectors: every row, coordinates exactly, scores at 1e-9.
+"$H" scan -q --in "$FA" --out "$T/scan.tsv"
+check "scan.tsv: scores at 1e-9" hald_tsvcmp "$VEC/scan.tsv" "$T/scan.tsv" mean regions
+check "scan.tsv: same sites, coordinates and strands" \
+    diff <(cut -f1-4 "$VEC/scan.tsv") <(cut -f1-4 "$T/scan.tsv")
+# Soft-masked bases score as upper case; compressed input is the same stream.
+awk '/^>/ { print; next } { print tolower($0) }' "$FA" >"$T/lower.fa"
+check "lowercase genome: same output" cmp "$T/scan.tsv" <("$H" scan -q "$T/lower.fa")
+gzip -c "$FA" >"$T/scan.fa.gz"; zstd -q -c "$FA" >"$T/scan.fa.zst"
+check "gzip input: same output" cmp "$T/scan.tsv" <("$H" scan -q "$T/scan.fa.gz")
+check "zstd input: same output" cmp "$T/scan.tsv" <("$H" scan -q - <"$T/scan.fa.zst")
+
+# 2. Byte-identical for any split: chunk sizes, threads, CPU paths, ranks,
+#    on real sequence and on a synthetic genome with N runs and lowercase.
+hald_randgenome -b 3000000 -c 3 -s 5 -w 0 >"$T/g.fa"
+for genome in "$CHR22" "$T/g.fa"; do
+    name=$(basename "$genome")
+    "$H" scan -q -t 1 --cpu scalar --in "$genome" --out "$T/ref.tsv"
+    "$H" scan -q -t 1 --cpu scalar -O bin --in "$genome" --out "$T/ref.bin"
+    for args in "--chunk-size 1" "--chunk-size 7" "--chunk-size 1000 -t 2" "--cpu avx2 -t 2" \
+                "--cpu avx2 --chunk-size 50000"; do
+        grep -qw avx2 /proc/cpuinfo || case $args in *avx2*) continue ;; esac
+        check "$name $args: same TSV" cmp "$T/ref.tsv" <("$H" scan -q $args --in "$genome")
+    done
+    for n in 2 3 4; do
+        mpirun --oversubscribe --bind-to none -n $n "$H" scan -q -t 2 --chunk-size 30000 \
+            --in "$genome" --out "$T/mpi.tsv" 2>"$T/err" || fail "$name mpirun -n $n: $(tail -1 "$T/err")"
+        check "$name mpirun -n $n: same TSV" cmp "$T/ref.tsv" "$T/mpi.tsv"
+    done
+    mpirun --oversubscribe --bind-to none -n 3 "$H" scan -q -O bin --chunk-size 30000 \
+        --in "$genome" --out "$T/mpi.bin" 2>"$T/err"
+    check "$name mpirun -n 3: same binary" cmp "$T/ref.bin" "$T/mpi.bin"
+done
+check "synthetic genome has NA sites next to N runs" grep -q "NA" "$T/ref.tsv"
+
+# 3. The prefix-sum kernel against the direct one (hald score) on real
+#    sequence: every 41st site's window, cut out (reverse-complemented on
+#    minus), must score the same to 1e-9.
+"$H" scan -q --in "$CHR22" --out "$T/chr22.tsv"
+awk -F'\t' 'NR == FNR { if (FNR > 1) seq = seq $0; next }
+    FNR > 1 && FNR % 41 == 0 {
+        s = $2; w = ($4 == "+") ? substr(seq, s - 80 + 1, 160) : substr(seq, s + 2 - 80 + 1, 160)
+        if ($4 == "-") { r = ""; for (i = 160; i >= 1; i--) { c = substr(w, i, 1)
+            r = r (c == "A" ? "T" : c == "C" ? "G" : c == "G" ? "C" : c == "T" ? "A" : "N") }; w = r }
+        print ">" $1 ":" $2 $4; print w; print $0 > "'"$T/picked.tsv"'" }' "$CHR22" "$T/chr22.tsv" >"$T/windows.fa"
+{ printf 'chrom\tstart\tend\tstrand\tmean\tregions\n'; cat "$T/picked.tsv"; } >"$T/picked_h.tsv"
+"$H" -q --model both --in "$T/windows.fa" --out "$T/direct.tsv"
+check "chr22: $(wc -l <"$T/picked.tsv") windows, scan == score at 1e-9" \
+    hald_tsvcmp "$T/picked_h.tsv" "$T/direct.tsv" mean regions
+check "chr22: enough sites checked" [ "$(wc -l <"$T/picked.tsv")" -gt 500 ]
+
+# 4. Output forms.
+"$H" scan -q -O bed --model regions --in "$FA" --out "$T/s.bed"
+check "BED: score column is the regions score" \
+    diff <(awk -F'\t' 'NR > 1 && $6 != "NA" { print $1, $2, $3, $4, $6 }' "$T/scan.tsv") \
+         <(awk -F'\t' '{ print $1, $2, $3, $6, $5 }' "$T/s.bed")
+check "BED: six columns, name '.'" awk -F'\t' 'NF != 6 || $4 != "." { exit 1 }' "$T/s.bed"
+"$H" scan -q -O bedgraph --strand - --in "$FA" --out "$T/s.bg"
+check "bedGraph: track line, minus-strand mean scores" \
+    diff <(awk -F'\t' 'NR > 1 && $4 == "-" { print $1, $2, $3, $5 }' "$T/scan.tsv") \
+         <(tail -n +2 "$T/s.bg" | awk -F'\t' '{ print $1, $2, $3, $4 }')
+check "bedGraph: header is a track line" grep -q '^track type=bedGraph' "$T/s.bg"
+"$H" scan -q -O bin --in "$FA" --out "$T/s.bin"
+sites=$(($(wc -l <"$T/scan.tsv") - 1))
+check "binary: 64-byte header + 32 bytes per site" [ "$(stat -c %s "$T/s.bin")" -eq $((64 + 32 * sites)) ]
+if command -v python3 >/dev/null; then
+    check "binary: records decode to the TSV" python3 - "$T/s.bin" "$T/scan.tsv" <<'PY'
+import struct, sys, math
+data = open(sys.argv[1], "rb").read()
+assert data[:8] == b"HALDSCN\0"
+k = struct.unpack_from("<I", data, 12)[0]
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[2])][1:]
+names = []
+for r in rows:
+    if r[0] not in names: names.append(r[0])
+for i, r in enumerate(rows):
+    ci, strand, canon, start, m, g = struct.unpack_from("<IBBxxQdd", data, 64 + 32 * i)
+    assert names[ci] == r[0] and chr(strand) == r[3] and start == int(r[1]), (i, r)
+    for x, y in ((m, r[4]), (g, r[5])):
+        assert (y == "NA" and math.isnan(x)) or abs(x - float(y)) <= 1e-12 * max(1, abs(x)), (i, x, y)
+PY
+fi
+
+# 5. --sites: given sites, also where the reference has no GT; windows past
+#    an end are NA; a sequence the FASTA lacks is one warning.
+awk -F'\t' 'NR > 1 && NR % 9 == 0 { print $1 "\t" $2 "\t" $3 "\tsite" NR "\t0\t" $4 }' "$VEC/scan.tsv" >"$T/sites.bed"
+printf 'chrA\t500\t502\tnotgt\t0\t+\nchrA\t5\t7\tedge\t0\t+\nchrZ\t100\t102\tz\t0\t+\n' >>"$T/sites.bed"
+"$H" scan --sites "$T/sites.bed" --in "$FA" --out "$T/sites.tsv" 2>"$T/sites.err" ||
+    fail "--sites run: $(tail -1 "$T/sites.err")"
+check "--sites: header has name and canonical" \
+    grep -qx "$(printf 'chrom\tstart\tend\tstrand\tmean\tregions\tname\tcanonical')" <(head -1 "$T/sites.tsv")
+check "--sites: listed GT sites score as in the full scan" \
+    diff <(awk -F'\t' 'NR == FNR { want[$1" "$2" "$6] = 1; next } FNR > 1 && ($1" "$2" "$4) in want { print $1, $2, $4, $5, $6 }' "$T/sites.bed" "$T/scan.tsv") \
+         <(awk -F'\t' 'NR > 1 && $8 == "yes" { print $1, $2, $4, $5, $6 }' "$T/sites.tsv")
+check "--sites: a site without GT is scored and flagged" grep -Eq "^chrA	500	502	\+	[-0-9.e]+	[-0-9.e]+	notgt	no$" "$T/sites.tsv"
+check "--sites: a window past the start is NA" grep -q "^chrA	5	7	+	NA	NA	edge	no$" "$T/sites.tsv"
+check "--sites: one warning for a sequence not in the FASTA" \
+    bash -c "[ \$(grep -c 'W::scan.*chrZ.*not in' '$T/sites.err') -eq 1 ]"
+check "--sites: the summary counts the skipped names" grep -q "1 sequence name(s)" "$T/sites.err"
+
+# 6. --gtf: donors are the intron-side ends of all but each transcript's
+#    last exon (exon end on +, exon start on -), transcript ids as names.
+printf 'chrA\tt\texon\t200\t300\t.\t+\t.\tgene_id "g1"; transcript_id "tp";\n' >"$T/a.gtf"
+printf 'chrA\tt\texon\t600\t700\t.\t+\t.\tgene_id "g1"; transcript_id "tp";\n' >>"$T/a.gtf"
+printf 'chrA\tt\texon\t1000\t1100\t.\t+\t.\tgene_id "g1"; transcript_id "tp";\n' >>"$T/a.gtf"
+printf 'chrB\tt\texon\t1501\t1600\t.\t-\t.\tgene_id "g2"; transcript_id "tm";\n' >>"$T/a.gtf"
+printf 'chrB\tt\texon\t801\t900\t.\t-\t.\tgene_id "g2"; transcript_id "tm";\n' >>"$T/a.gtf"
+gzip -c "$T/a.gtf" >"$T/a.gtf.gz"
+"$H" scan -q --gtf "$T/a.gtf.gz" --in "$FA" --out "$T/gtf.tsv"
+check "--gtf: the + donors at exon ends and the - donor at the exon start" \
+    diff <(cut -f1-4,7 "$T/gtf.tsv") <(printf 'chrom\tstart\tend\tstrand\tname\nchrA\t300\t302\t+\ttp\nchrA\t700\t702\t+\ttp\nchrB\t1498\t1500\t-\ttm\n')
+
+# 7. Bad input.
+printf 'ACGT\n>x\nACGT\n' >"$T/bad.fa"
+expect_fail "text before the first header" "bad\.fa: line 1: expected '>'" "$H" scan --in "$T/bad.fa" --out "$T/o.tsv"
+check "bad FASTA leaves no output" [ ! -e "$T/o.tsv" ]
+expect_fail "BED with a wrong end" "line 1" "$H" scan --sites <(printf 'chrA\t5\t9\tx\t0\t+\n') --in "$FA"
+expect_fail "BED output needs one model" "one model" "$H" scan -O bed --model both --in "$FA"
+finish
