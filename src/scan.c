@@ -110,11 +110,15 @@ void hald_scan_site_masks_scalar(const char *bases, size_t n, uint64_t *plus, ui
 }
 
 void hald_scan_prefix_scalar(const int64_t (*lanes)[HALD_SCAN_LANES], const uint16_t *rows,
-                             size_t m, uint64_t (*P)[HALD_SCAN_LANES])
+                             size_t m, uint64_t (*ring)[HALD_SCAN_LANES], size_t first)
 {
-    for (size_t i = 0; i < m; i++)
+    const size_t mask = HALD_SCAN_RING - 1;
+    for (size_t i = 0; i < m; i++) {
+        const uint64_t *prev = ring[(first + i) & mask];
+        uint64_t *next = ring[(first + i + 1) & mask];
         for (int j = 0; j < HALD_SCAN_LANES; j++)
-            P[i + 1][j] = P[i][j] + (uint64_t)lanes[rows[i]][j];
+            next[j] = prev[j] + (uint64_t)lanes[rows[i]][j];
+    }
 }
 
 /* ---------------------------------------------------------------- windows */
@@ -232,56 +236,65 @@ static inline unsigned code_at(const char *bases, uint64_t b0, size_t n, uint64_
 
 /* ---------------------------------------------------------------- public */
 
-/* Positions of sites scored per block: the prefix rows of a block stay in
- * the L2 cache next to the tables. */
-#define BLOCK 2048
+/* A window sum from the ring of prefix rows: lanes over positions
+ * [lo, hi]; ring slot k & mask holds the prefix just before position
+ * q0 + k. */
+typedef struct ringview {
+    uint64_t (*ring)[HALD_SCAN_LANES];
+    int64_t q0;
+} ringview_t;
 
-/* A window sum from the prefix rows: lanes over positions [lo, hi]; row 0
- * of P is the prefix just before position q0. */
-static inline int64_t span(uint64_t (*P)[HALD_SCAN_LANES], int64_t q0, int64_t lo, int64_t hi,
-                           int lane)
+static inline int64_t span(const ringview_t *v, int64_t lo, int64_t hi, int lane)
 {
-    return (int64_t)(P[hi + 1 - q0][lane] - P[lo - q0][lane]);
+    const size_t mask = HALD_SCAN_RING - 1;
+    return (int64_t)(v->ring[(size_t)(hi + 1 - v->q0) & mask][lane] -
+                     v->ring[(size_t)(lo - v->q0) & mask][lane]);
 }
 
-static void site_from_prefix(const hald_scan_tables_t *t, uint64_t (*P)[HALD_SCAN_LANES],
-                             const uint16_t *rows, int64_t q0, int64_t s, int plus,
-                             hald_scan_site_t *out)
+static void site_from_prefix(const hald_scan_tables_t *t, const ringview_t *v, const uint16_t *rows,
+                             int64_t s, int plus, hald_scan_site_t *out)
 {
-#define RW(q) rows[(q) - q0]
+#define RW(q) rows[(q) - v->q0]
     if (plus) {
         out->strand = '+';
-        int64_t inv = span(P, q0, s - 80, s + 74, LANE_INVALID);
-        out->mean = mean_value(t, span(P, q0, s - 80, s + 74, LANE_MEAN_P), (uint32_t)inv);
-        if (span(P, q0, s - 80, s - 11, LANE_INVALID) || span(P, q0, s - 3, s, LANE_INVALID) ||
-            span(P, q0, s + 6, s + 74, LANE_INVALID)) {
+        int64_t inv = span(v, s - 80, s + 74, LANE_INVALID);
+        out->mean = mean_value(t, span(v, s - 80, s + 74, LANE_MEAN_P), (uint32_t)inv);
+        /* The used ranges lie inside the mean's window: no invalid row
+         * there, none in them. */
+        if (inv && (span(v, s - 80, s - 11, LANE_INVALID) || span(v, s - 3, s, LANE_INVALID) ||
+                    span(v, s + 6, s + 74, LANE_INVALID))) {
             out->regions = NAN;
             out->na_regions = HALD_NA_UNKNOWN_BASE;
             return;
         }
-        int64_t sum = span(P, q0, s - 80, s - 41, LANE_C0_P) + span(P, q0, s - 40, s - 11, LANE_C1_P) +
+        int64_t sum = span(v, s - 80, s - 41, LANE_C0_P) + span(v, s - 40, s - 11, LANE_C1_P) +
                       t->col_p[2][RW(s - 3)] + t->col_p[3][RW(s - 2)] + t->col_p[4][RW(s - 1)] +
-                      t->col_p[5][RW(s)] + span(P, q0, s + 6, s + 34, LANE_C6_P) +
-                      span(P, q0, s + 35, s + 74, LANE_C7_P);
+                      t->col_p[5][RW(s)] + span(v, s + 6, s + 34, LANE_C6_P) +
+                      span(v, s + 35, s + 74, LANE_C7_P);
         out->regions = (double)sum * t->regions_scale;
         return;
     }
     out->strand = '-';
-    int64_t inv = span(P, q0, s - 78, s + 76, LANE_INVALID);
-    out->mean = mean_value(t, span(P, q0, s - 78, s + 76, LANE_MEAN_M), (uint32_t)inv);
-    if (span(P, q0, s - 78, s - 10, LANE_INVALID) || span(P, q0, s - 4, s - 1, LANE_INVALID) ||
-        span(P, q0, s + 7, s + 76, LANE_INVALID)) {
+    int64_t inv = span(v, s - 78, s + 76, LANE_INVALID);
+    out->mean = mean_value(t, span(v, s - 78, s + 76, LANE_MEAN_M), (uint32_t)inv);
+    if (inv && (span(v, s - 78, s - 10, LANE_INVALID) || span(v, s - 4, s - 1, LANE_INVALID) ||
+                span(v, s + 7, s + 76, LANE_INVALID))) {
         out->regions = NAN;
         out->na_regions = HALD_NA_UNKNOWN_BASE;
         return;
     }
-    int64_t sum = span(P, q0, s - 78, s - 39, LANE_C7_M) + span(P, q0, s - 38, s - 10, LANE_C6_M) +
+    int64_t sum = span(v, s - 78, s - 39, LANE_C7_M) + span(v, s - 38, s - 10, LANE_C6_M) +
                   t->col_m[2][RW(s - 1)] + t->col_m[3][RW(s - 2)] + t->col_m[4][RW(s - 3)] +
-                  t->col_m[5][RW(s - 4)] + span(P, q0, s + 7, s + 36, LANE_C1_M) +
-                  span(P, q0, s + 37, s + 76, LANE_C0_M);
+                  t->col_m[5][RW(s - 4)] + span(v, s + 7, s + 36, LANE_C1_M) +
+                  span(v, s + 37, s + 76, LANE_C0_M);
     out->regions = (double)sum * t->regions_scale;
 #undef RW
 }
+
+/* Sites are looked for 64 start positions at a time; the prefix ring is
+ * filled just far enough ahead for them (their windows reach 77 past the
+ * last start and 80 before the first: 222 rows, within the ring). */
+#define SITE_BATCH 64
 
 int hald_scan_chunk(const hald_scan_tables_t *t, const char *bases, uint64_t b0, size_t n,
                     uint64_t seq_len, uint64_t s_lo, uint64_t s_hi, hald_buf_t *sites,
@@ -289,61 +302,57 @@ int hald_scan_chunk(const hald_scan_tables_t *t, const char *bases, uint64_t b0,
 {
     if (s_hi <= s_lo)
         return HALD_OK;
-    /* Rows for positions [s_lo − 80, s_hi + 77]; prefix rows per block. */
+    /* Rows for positions [s_lo − 80, s_hi + 77]. */
     int64_t q_first = (int64_t)s_lo - 80, q_last = (int64_t)s_hi + 77;
     uint16_t *rows = NULL;
     /* No invalid-row counts here: the prefix's invalid lane has them. */
     int rc = build_rows(t, bases, b0, n, q_first, q_last, &rows, NULL, err);
     if (rc != HALD_OK)
         return rc;
-    uint64_t (*P)[HALD_SCAN_LANES] = malloc((BLOCK + 160) * sizeof *P);
-    if (!P) {
+    uint64_t (*ring)[HALD_SCAN_LANES] = calloc(HALD_SCAN_RING, sizeof *ring);
+    hald_scan_site_t *out = (hald_scan_site_t *)hald_buf_reserve(
+        sites, (size_t)(s_hi - s_lo) * sizeof *out, err); /* at most one site per start */
+    if (!ring || !out) {
+        free(ring);
         free(rows);
-        return hald_error_set(err, HALD_E_NOMEM, "out of memory (scan block)");
+        return hald_error_set(err, HALD_E_NOMEM, "out of memory (scan chunk)");
     }
-    for (uint64_t blk = s_lo; blk < s_hi && rc == HALD_OK; blk += BLOCK) {
-        uint64_t blk_end = blk + BLOCK < s_hi ? blk + BLOCK : s_hi;
-        int64_t q0 = (int64_t)blk - 80; /* prefix row 0 is just before q0 */
-        size_t m = (size_t)(blk_end - blk) + 158; /* positions q0 .. blk_end + 77 */
-        memset(P[0], 0, sizeof P[0]);
-        t->prefix((const int64_t(*)[HALD_SCAN_LANES])t->lanes, rows + (q0 - q_first), m, P);
-        hald_scan_site_t *out = (hald_scan_site_t *)hald_buf_reserve(
-            sites, (size_t)(blk_end - blk) * sizeof *out, err);
-        if (!out) {
-            rc = err->code;
-            break;
+    ringview_t v = {ring, q_first};
+    int64_t done = q_first; /* prefix rows exist for positions before done */
+    uint64_t last = b0 + n;  /* one past the last base we have */
+    for (uint64_t w = s_lo; w < s_hi; w += SITE_BATCH) {
+        size_t span_n = s_hi - w < SITE_BATCH ? (size_t)(s_hi - w) : SITE_BATCH;
+        int64_t need = (int64_t)(w + span_n) + 75; /* last position a window reads */
+        if (need >= done) {
+            t->prefix((const int64_t(*)[HALD_SCAN_LANES])t->lanes, rows + (done - q_first),
+                      (size_t)(need + 1 - done), ring, (size_t)(done - q_first));
+            done = need + 1;
         }
-        /* Sites found 64 positions at a time without a branch per base,
-         * then visited bit by bit. */
-        for (uint64_t w = blk; w < blk_end; w += 64) {
-            uint64_t plus = 0, minus = 0;
-            size_t span_n = blk_end - w < 64 ? (size_t)(blk_end - w) : 64;
-            /* The base after the last position may be past the sequence's
-             * end: then only the positions before it can hold a site. */
-            uint64_t last = b0 + n; /* one past the last base we have */
-            if (w + span_n + 1 <= last) {
-                t->masks(bases + (w - b0), span_n, &plus, &minus);
-            } else if (w + 1 < last) {
-                t->masks(bases + (w - b0), (size_t)(last - w - 1), &plus, &minus);
-            }
-            for (uint64_t bits = plus | minus; bits; bits &= bits - 1) {
-                uint64_t s = w + (uint64_t)__builtin_ctzll(bits);
-                int is_plus = (int)((plus >> (s - w)) & 1);
-                if (is_plus ? !(s >= 80 && s + 80 <= seq_len) : !(s >= 78 && s + 82 <= seq_len))
-                    continue;
-                memset(out, 0, sizeof *out);
-                out->start = s;
-                out->canonical = 1;
-                out->name = UINT32_MAX;
-                site_from_prefix(t, P, rows + (q0 - q_first), q0, (int64_t)s, is_plus, out);
-                out++;
-                sites->len += sizeof *out;
-            }
+        /* Sites found 64 positions at a time without a branch per base.
+         * The base after the last position may be past the sequence's
+         * end: then only the positions before it can hold a site. */
+        uint64_t plus = 0, minus = 0;
+        if (w + span_n + 1 <= last)
+            t->masks(bases + (w - b0), span_n, &plus, &minus);
+        else if (w + 1 < last)
+            t->masks(bases + (w - b0), (size_t)(last - w - 1), &plus, &minus);
+        for (uint64_t bits = plus | minus; bits; bits &= bits - 1) {
+            uint64_t s = w + (uint64_t)__builtin_ctzll(bits);
+            int is_plus = (int)((plus >> (s - w)) & 1);
+            if (is_plus ? !(s >= 80 && s + 80 <= seq_len) : !(s >= 78 && s + 82 <= seq_len))
+                continue;
+            memset(out, 0, sizeof *out);
+            out->start = s;
+            out->canonical = 1;
+            out->name = UINT32_MAX;
+            site_from_prefix(t, &v, rows, (int64_t)s, is_plus, out);
+            out++;
+            sites->len += sizeof *out;
         }
     }
-    free(P);
+    free(ring);
     free(rows);
-    return rc;
+    return HALD_OK;
 }
 
 void hald_scan_one(const hald_scan_tables_t *t, const char *bases, uint64_t b0, size_t n,

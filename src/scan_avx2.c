@@ -6,19 +6,28 @@
 #include <immintrin.h>
 
 void hald_scan_prefix_avx2(const int64_t (*lanes)[HALD_SCAN_LANES], const uint16_t *rows,
-                           size_t m, uint64_t (*P)[HALD_SCAN_LANES])
+                           size_t m, uint64_t (*ring)[HALD_SCAN_LANES], size_t first)
 {
-    __m256i a = _mm256_loadu_si256((const __m256i *)&P[0][0]);
-    __m256i b = _mm256_loadu_si256((const __m256i *)&P[0][4]);
-    __m256i c = _mm256_loadu_si256((const __m256i *)&P[0][8]);
+    const size_t mask = HALD_SCAN_RING - 1;
+    const uint64_t *p0 = ring[first & mask];
+    __m256i a = _mm256_loadu_si256((const __m256i *)p0);
+    __m256i b = _mm256_loadu_si256((const __m256i *)(p0 + 4));
+    __m256i c = _mm256_loadu_si256((const __m256i *)(p0 + 8));
     for (size_t i = 0; i < m; i++) {
         const int64_t *t = lanes[rows[i]];
+        uint64_t *dst = ring[(first + i + 1) & mask];
+        /* Rows are random and the table is L2-sized: ask for a later row's
+         * lanes now, so the adds never wait for the cache. */
+        if (i + 12 < m) {
+            __builtin_prefetch(lanes[rows[i + 12]]);
+            __builtin_prefetch(lanes[rows[i + 12]] + 8);
+        }
         a = _mm256_add_epi64(a, _mm256_loadu_si256((const __m256i *)t));
         b = _mm256_add_epi64(b, _mm256_loadu_si256((const __m256i *)(t + 4)));
         c = _mm256_add_epi64(c, _mm256_loadu_si256((const __m256i *)(t + 8)));
-        _mm256_storeu_si256((__m256i *)&P[i + 1][0], a);
-        _mm256_storeu_si256((__m256i *)&P[i + 1][4], b);
-        _mm256_storeu_si256((__m256i *)&P[i + 1][8], c);
+        _mm256_storeu_si256((__m256i *)dst, a);
+        _mm256_storeu_si256((__m256i *)(dst + 4), b);
+        _mm256_storeu_si256((__m256i *)(dst + 8), c);
     }
 }
 

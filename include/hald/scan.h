@@ -33,17 +33,20 @@ extern "C" {
 #define HALD_SCAN_LEFT 80
 #define HALD_SCAN_RIGHT 82
 
-/* Prefix sums of per-row lanes: P[i + 1] = P[i] + lanes[rows[i]], lane by
- * lane, modulo 2^64 (differences of prefixes are exact window sums).
- * Scalar reference and AVX2 versions, identical by construction (integer
+/* Prefix sums of per-row lanes, kept in a ring of HALD_SCAN_RING rows
+ * (small enough to stay in the L1 cache): ring[(k + 1) & mask] =
+ * ring[k & mask] + lanes[rows[i]] for k = first + i, i < m, lane by lane,
+ * modulo 2^64 (differences of prefixes are exact window sums).  Scalar
+ * reference and AVX2 versions, identical by construction (integer
  * addition). */
 #define HALD_SCAN_LANES 12
+#define HALD_SCAN_RING 256
 typedef void (*hald_scan_prefix_fn)(const int64_t (*lanes)[HALD_SCAN_LANES], const uint16_t *rows,
-                                    size_t m, uint64_t (*P)[HALD_SCAN_LANES]);
+                                    size_t m, uint64_t (*ring)[HALD_SCAN_LANES], size_t first);
 void hald_scan_prefix_scalar(const int64_t (*lanes)[HALD_SCAN_LANES], const uint16_t *rows,
-                             size_t m, uint64_t (*P)[HALD_SCAN_LANES]);
+                             size_t m, uint64_t (*ring)[HALD_SCAN_LANES], size_t first);
 void hald_scan_prefix_avx2(const int64_t (*lanes)[HALD_SCAN_LANES], const uint16_t *rows,
-                           size_t m, uint64_t (*P)[HALD_SCAN_LANES]);
+                           size_t m, uint64_t (*ring)[HALD_SCAN_LANES], size_t first);
 
 /* Bit k of *plus: bases[k..k+1] is GT (any case, U as T); of *minus: AC.
  * n <= 64 positions; reads bases[0..n] (the base after the last position

@@ -173,17 +173,20 @@ static void test_avx2_prefix_and_masks(void **state)
         skip();
     hald_scorer_init(&f->scorer, &f->w, HALD_CPU_SCALAR, 0);
     hald_scan_tables_init(&f->tables, &f->scorer);
-    enum { M = 5000 };
+    enum { M = 5000, STEP = 200 };
     static uint16_t rows[M];
-    static uint64_t a[M + 1][HALD_SCAN_LANES], b[M + 1][HALD_SCAN_LANES];
+    static uint64_t a[HALD_SCAN_RING][HALD_SCAN_LANES], b[HALD_SCAN_RING][HALD_SCAN_LANES];
     uint64_t r = 3;
     for (size_t i = 0; i < M; i++)
         rows[i] = (uint16_t)(rnd(&r) % 4097);
-    memset(a[0], 0x5A, sizeof a[0]);
-    memcpy(b[0], a[0], sizeof a[0]);
-    hald_scan_prefix_scalar((const int64_t(*)[HALD_SCAN_LANES])f->tables.lanes, rows, M, a);
-    hald_scan_prefix_avx2((const int64_t(*)[HALD_SCAN_LANES])f->tables.lanes, rows, M, b);
-    assert_memory_equal(a, b, sizeof a);
+    memset(a, 0x5A, sizeof a);
+    memcpy(b, a, sizeof a);
+    /* Pieces of a long run through the ring, wrapping many times. */
+    for (size_t i = 0; i < M; i += STEP) {
+        hald_scan_prefix_scalar((const int64_t(*)[HALD_SCAN_LANES])f->tables.lanes, rows + i, STEP, a, i + 37);
+        hald_scan_prefix_avx2((const int64_t(*)[HALD_SCAN_LANES])f->tables.lanes, rows + i, STEP, b, i + 37);
+        assert_memory_equal(a, b, sizeof a);
+    }
     static const char alphabet[] = "ACGTacgtUuNn";
     char bases[65];
     for (int rep = 0; rep < 20000; rep++) {

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# hald scan throughput against the decompression floor (issue 4).
+#
+#   tests/bench/bench_scan.sh [BUILD_DIR] [BASES]
+#
+# Makes a synthetic genome of BASES (default 200,000,000) random bases in 4
+# sequences, with planted donors, soft-masked stretches and N runs, as
+# .fa.zst; then times (best of 3, binary output to /dev/null) zstd -dc,
+# hald scan with one thread, with 2 threads, and under mpirun -n 2, and
+# prints bases/s and the ratio to zstd -dc.  MPIRUN_ARGS as in
+# bench_parallel.sh.
+set -euo pipefail
+build=${1:-build}
+bases=${2:-200000000}
+hald="$build/hald"
+gen="$build/tests/hald_randgenome"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+read -r -a mpirun_args <<<"${MPIRUN_ARGS:---mca pml ob1}"
+dir=$(mktemp -d "${TMPDIR:-/tmp}/hald-bench.XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+genome="$dir/genome.fa.zst"
+"$gen" -b "$bases" -c 4 | zstd -q -c >"$genome"
+
+best_of_3() {
+    local best=
+    for _ in 1 2 3; do
+        local t0 t1
+        t0=$(date +%s.%N)
+        "$@" >/dev/null 2>&1
+        t1=$(date +%s.%N)
+        best=$(echo "$t0 $t1 ${best:-inf}" | awk '{ d = $2 - $1; b = ($3 == "inf" || d < $3) ? d : $3; printf "%.4f", b }')
+    done
+    echo "$best"
+}
+scan=("$hald" scan -q -O bin --out /dev/null --in "$genome")
+zstd_t=$(best_of_3 zstd -dc "$genome")
+t1=$(best_of_3 "${scan[@]}" -t 1)
+t2=$(best_of_3 "${scan[@]}" -t 2)
+mpi=$(best_of_3 mpirun "${mpirun_args[@]}" -n 2 "${scan[@]}" -t 1)
+sites=$("$hald" scan -O bin --out /dev/null --in "$genome" 2>&1 | sed -n 's/.* bases, \([0-9]*\) sites.*/\1/p')
+printf 'genome: %d bases (%s as .fa.zst), %s sites\n' "$bases" "$(du -h "$genome" | cut -f1)" "$sites"
+printf '%-28s %8s %14s %10s\n' run seconds bases/s "vs zstd"
+row() { awk -v name="$1" -v t="$2" -v z="$zstd_t" -v n="$bases" \
+    'BEGIN { printf "%-28s %8.3f %14.0f %9.2fx\n", name, t, n / t, t / z }'; }
+row "zstd -dc" "$zstd_t"
+row "hald scan -t 1" "$t1"
+row "hald scan -t 2" "$t2"
+row "mpirun -n 2 hald scan -t 1" "$mpi"
