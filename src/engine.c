@@ -19,6 +19,7 @@
 #include "hald/pack.h"
 #include "hald/reader.h"
 #include "hald/recstart.h"
+#include "hald/serve.h"
 #include "unit.h"
 
 /* Units in flight per thread, and per remote rank. */
@@ -612,28 +613,6 @@ static void engine_cfg(const hald_scorer_t *scorer, const hald_engine_opts_t *o,
     cfg->input_name = name;
 }
 
-static int run_pipeline(engine_t *e, const hald_opipe_steps_t *steps, size_t n_slots,
-                        int threads)
-{
-    unit_t *units = calloc(n_slots, sizeof *units);
-    void **slots = calloc(n_slots, sizeof *slots);
-    if (!units || !slots) {
-        free(units);
-        free(slots);
-        return HALD_E_NOMEM;
-    }
-    for (size_t i = 0; i < n_slots; i++) {
-        unit_init(&units[i]);
-        slots[i] = &units[i];
-    }
-    int rc = hald_opipe_run(steps, e, slots, n_slots, threads);
-    for (size_t i = 0; i < n_slots; i++)
-        unit_free(&units[i]);
-    free(units);
-    free(slots);
-    return rc;
-}
-
 static void engine_free(engine_t *e)
 {
     source_close(&e->src);
@@ -642,6 +621,18 @@ static void engine_free(engine_t *e)
     hald_buf_free(&e->carry);
     hald_buf_free(&e->rows);
 }
+
+static void unit_init_any(void *u) { unit_init(u); }
+static void unit_free_any(void *u) { unit_free(u); }
+static int unit_decode_any(const hald_buf_t *m, void *u, hald_error_t *err) { return unit_decode(m, u, err); }
+static void unit_process_any(void *cfg, void *u) { unit_process(cfg, u); }
+static int unit_result_encode_any(const void *u, hald_buf_t *m, hald_error_t *err)
+{
+    return unit_result_encode(u, m, err);
+}
+
+static const hald_unit_ops_t UNIT_OPS = {sizeof(unit_t), unit_init_any, unit_free_any,
+                                         unit_decode_any, unit_process_any, unit_result_encode_any};
 
 int hald_engine_run(const hald_scorer_t *scorer, const char *path, hald_score_writer_t *out,
                     const hald_engine_opts_t *opts, const hald_transport_t *tp,
@@ -676,7 +667,7 @@ int hald_engine_run(const hald_scorer_t *scorer, const char *path, hald_score_wr
         size_t ranks = tp ? (size_t)tp->n_ranks : 1;
         size_t n_slots = SLOTS_PER_THREAD * (size_t)threads + SLOTS_PER_RANK * (ranks - 1);
         static const hald_opipe_steps_t steps = {engine_read, engine_work, engine_write};
-        rc = run_pipeline(&e, &steps, n_slots, threads);
+        rc = hald_run_slots(&steps, &e, &UNIT_OPS, n_slots, threads);
         if (rc == HALD_OK)
             rc = flush_carry(&e, e.last_format != HALD_FORMAT_AUTO ? e.last_format : e.format,
                              &e.write_err);
@@ -703,68 +694,11 @@ int hald_engine_run(const hald_scorer_t *scorer, const char *path, hald_score_wr
 
 /* ---------------------------------------------------------------- serving */
 
-typedef struct server {
-    unit_cfg_t cfg;
-    const hald_transport_t *tp;
-    hald_buf_t msg_in, msg_out;
-    hald_error_t err;
-} server_t;
-
-static int serve_read(void *ctx, void *slot)
-{
-    server_t *s = ctx;
-    int rc = s->tp->poll_unit(s->tp->ctx, &s->msg_in, &s->err);
-    if (rc == 0)
-        return HALD_OPIPE_AGAIN;
-    if (rc == 2)
-        return 0;
-    if (rc < 0)
-        return rc;
-    return unit_decode(&s->msg_in, slot, &s->err) == HALD_OK ? 1 : s->err.code;
-}
-
-static void serve_work(void *ctx, void *slot)
-{
-    server_t *s = ctx;
-    unit_process(&s->cfg, slot);
-}
-
-static int serve_write(void *ctx, void *slot)
-{
-    server_t *s = ctx;
-    int rc = unit_result_encode(slot, &s->msg_out, &s->err);
-    return rc == HALD_OK ? s->tp->send_result(s->tp->ctx, &s->msg_out, &s->err) : rc;
-}
-
 int hald_engine_serve(const hald_scorer_t *scorer, const char *name,
                       const hald_engine_opts_t *opts, const hald_transport_t *tp,
                       hald_error_t *err)
 {
-    server_t s;
-    memset(&s, 0, sizeof s);
-    s.tp = tp;
-    hald_error_clear(&s.err);
-    engine_cfg(scorer, opts, name, &s.cfg);
-    int threads = opts->run.threads > 0 ? opts->run.threads : 1;
-    size_t n_slots = SLOTS_PER_THREAD * (size_t)threads;
-    unit_t *units = calloc(n_slots, sizeof *units);
-    void **slots = calloc(n_slots, sizeof *slots);
-    int rc = HALD_E_NOMEM;
-    if (units && slots) {
-        for (size_t i = 0; i < n_slots; i++) {
-            unit_init(&units[i]);
-            slots[i] = &units[i];
-        }
-        static const hald_opipe_steps_t steps = {serve_read, serve_work, serve_write};
-        rc = hald_opipe_run(&steps, &s, slots, n_slots, threads);
-        for (size_t i = 0; i < n_slots; i++)
-            unit_free(&units[i]);
-    }
-    free(units);
-    free(slots);
-    hald_buf_free(&s.msg_in);
-    hald_buf_free(&s.msg_out);
-    if (rc != HALD_OK)
-        *err = s.err.code != HALD_OK ? s.err : (hald_error_t){rc, "out of memory"};
-    return rc;
+    unit_cfg_t cfg;
+    engine_cfg(scorer, opts, name, &cfg);
+    return hald_serve(tp, &UNIT_OPS, &cfg, opts->run.threads, err);
 }

@@ -15,6 +15,7 @@
 #include "hald/opipe.h"
 #include "hald/output.h"
 #include "hald/reader.h"
+#include "hald/serve.h"
 
 #define SLOTS_PER_THREAD 3
 #define SLOTS_PER_RANK 3
@@ -574,22 +575,21 @@ static int scan_write(void *ctx, void *slot)
     return HALD_OK;
 }
 
-static int run_slots(const hald_opipe_steps_t *steps, void *ctx, size_t n_slots, int threads)
+static void scan_unit_init(void *u)
 {
-    scan_unit_t *units = calloc(n_slots, sizeof *units);
-    void **slots = calloc(n_slots, sizeof *slots);
-    int rc = HALD_E_NOMEM;
-    if (units && slots) {
-        for (size_t i = 0; i < n_slots; i++)
-            slots[i] = &units[i];
-        rc = hald_opipe_run(steps, ctx, slots, n_slots, threads);
-        for (size_t i = 0; i < n_slots; i++)
-            unit_free(&units[i]);
-    }
-    free(units);
-    free(slots);
-    return rc;
+    memset(u, 0, sizeof(scan_unit_t)); /* empty buffers are all zero */
 }
+
+static void scan_unit_fini(void *u) { unit_free(u); }
+static int scan_decode(const hald_buf_t *m, void *u, hald_error_t *err) { return decode_unit(m, u, err); }
+static void scan_process(void *cfg, void *u) { scan_unit_work(cfg, u); }
+static int scan_encode_result(const void *u, hald_buf_t *m, hald_error_t *err)
+{
+    return encode_result(u, m, err);
+}
+
+static const hald_unit_ops_t SCAN_UNIT_OPS = {sizeof(scan_unit_t), scan_unit_init, scan_unit_fini,
+                                              scan_decode, scan_process, scan_encode_result};
 
 int hald_scan_run(const hald_scan_tables_t *t, const char *path, hald_sink_t *out,
                   const hald_scan_opts_t *o, const hald_transport_t *tp, hald_scan_stats_t *st,
@@ -619,8 +619,9 @@ int hald_scan_run(const hald_scan_tables_t *t, const char *path, hald_sink_t *ou
         int threads = o->threads > 0 ? o->threads : 1;
         size_t ranks = tp ? (size_t)tp->n_ranks : 1;
         static const hald_opipe_steps_t steps = {scan_read, scan_work, scan_write};
-        rc = run_slots(&steps, &e, SLOTS_PER_THREAD * (size_t)threads + SLOTS_PER_RANK * (ranks - 1),
-                       threads);
+        rc = hald_run_slots(&steps, &e, &SCAN_UNIT_OPS,
+                            SLOTS_PER_THREAD * (size_t)threads + SLOTS_PER_RANK * (ranks - 1),
+                            threads);
         if (rc != HALD_OK)
             *err = e.write_err.code != HALD_OK ? e.write_err
                    : e.read_err.code != HALD_OK ? e.read_err
@@ -644,53 +645,9 @@ int hald_scan_run(const hald_scan_tables_t *t, const char *path, hald_sink_t *ou
 
 /* ---------------------------------------------------------------- serving */
 
-typedef struct scan_server {
-    scan_cfg_t cfg;
-    const hald_transport_t *tp;
-    hald_buf_t msg_in, msg_out;
-    hald_error_t err;
-} scan_server_t;
-
-static int serve_read(void *ctx, void *slot)
-{
-    scan_server_t *s = ctx;
-    int rc = s->tp->poll_unit(s->tp->ctx, &s->msg_in, &s->err);
-    if (rc == 0)
-        return HALD_OPIPE_AGAIN;
-    if (rc == 2)
-        return 0;
-    if (rc < 0)
-        return rc;
-    return decode_unit(&s->msg_in, slot, &s->err) == HALD_OK ? 1 : s->err.code;
-}
-
-static void serve_work(void *ctx, void *slot)
-{
-    scan_server_t *s = ctx;
-    scan_unit_work(&s->cfg, slot);
-}
-
-static int serve_write(void *ctx, void *slot)
-{
-    scan_server_t *s = ctx;
-    int rc = encode_result(slot, &s->msg_out, &s->err);
-    return rc == HALD_OK ? s->tp->send_result(s->tp->ctx, &s->msg_out, &s->err) : rc;
-}
-
-int hald_scan_serve(const hald_scan_tables_t *t, const hald_scan_opts_t *o,
+int hald_scan_serve(const hald_scan_tables_t *t, const char *name, const hald_scan_opts_t *o,
                     const hald_transport_t *tp, hald_error_t *err)
 {
-    scan_server_t s;
-    memset(&s, 0, sizeof s);
-    s.cfg = (scan_cfg_t){t, o, "input"};
-    s.tp = tp;
-    hald_error_clear(&s.err);
-    int threads = o->threads > 0 ? o->threads : 1;
-    static const hald_opipe_steps_t steps = {serve_read, serve_work, serve_write};
-    int rc = run_slots(&steps, &s, SLOTS_PER_THREAD * (size_t)threads, threads);
-    hald_buf_free(&s.msg_in);
-    hald_buf_free(&s.msg_out);
-    if (rc != HALD_OK)
-        *err = s.err.code != HALD_OK ? s.err : (hald_error_t){rc, "out of memory"};
-    return rc;
+    scan_cfg_t cfg = {t, o, name};
+    return hald_serve(tp, &SCAN_UNIT_OPS, &cfg, o->threads, err);
 }

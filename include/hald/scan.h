@@ -145,7 +145,9 @@ int hald_scan_run(const hald_scan_tables_t *t, const char *path, hald_sink_t *ou
                   const hald_scan_opts_t *o, const hald_transport_t *tp, hald_scan_stats_t *st,
                   hald_error_t *err);
 
-int hald_scan_serve(const hald_scan_tables_t *t, const hald_scan_opts_t *o,
+/* Ranks other than 0: chunks from rank 0 until it says end; `name` (the
+ * genome's) is used in messages. */
+int hald_scan_serve(const hald_scan_tables_t *t, const char *name, const hald_scan_opts_t *o,
                     const hald_transport_t *tp, hald_error_t *err);
 
 #ifdef __cplusplus

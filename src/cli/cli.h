@@ -4,7 +4,9 @@
 
 #include <stdio.h>
 
+#include "hald/engine.h"
 #include "hald/error.h"
+#include "hald/mpi.h"
 #include "hald/score.h"
 #include "hald/weights.h"
 
@@ -43,6 +45,23 @@ int cli_parse_size(const char *s, unsigned long long *out);
  * it is renamed; NULL stops guarding.  The one piece of global state: a
  * signal handler can reach nothing else. */
 void cli_guard_temp(const char *path);
+
+/* A run that may be one rank of an MPI job. */
+typedef struct cli_job {
+    hald_mpi_t *mpi; /* NULL: a single process */
+    int rank;
+    hald_transport_t tp;
+} cli_job_t;
+
+/* Starts MPI when launched as one of several ranks; quiets ranks other
+ * than 0 (rank 0 speaks for the job).  Returns HALD_OK or err. */
+int cli_job_start(cli_ctx_t *c, cli_job_t *job, hald_error_t *err);
+/* The transport to the other ranks, or NULL for a single process. */
+const hald_transport_t *cli_job_transport(const cli_job_t *job);
+/* Ends the run with its status: on failure prints err (prefixed with the
+ * rank) and ends every rank; else finalises MPI and prints the -v footer.
+ * Returns the exit code. */
+int cli_job_end(cli_ctx_t *c, cli_job_t *job, int rc, hald_error_t *err);
 
 int cmd_score(cli_ctx_t *c, int argc, char **argv);
 int cmd_pack(cli_ctx_t *c, int argc, char **argv);

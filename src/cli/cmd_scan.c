@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "hald/mpi.h"
 #include "hald/scan.h"
 
 #ifdef _OPENMP
@@ -227,15 +226,9 @@ int cmd_scan(cli_ctx_t *c, int argc, char **argv)
         return code;
     hald_error_t err;
     hald_error_clear(&err);
-    hald_mpi_t *mpi = NULL;
-    if (hald_mpi_start(NULL, NULL, &mpi, &err) != HALD_OK)
+    cli_job_t job;
+    if (cli_job_start(c, &job, &err) != HALD_OK)
         return cli_fail(c, &err);
-    int rank = hald_mpi_rank(mpi);
-    if (rank != 0)
-        c->verbosity = 0;
-    hald_transport_t tp;
-    if (mpi)
-        hald_mpi_transport(mpi, &tp);
     hald_sites_t sites;
     hald_sites_init(&sites);
     hald_weights_t *w = malloc(sizeof *w);
@@ -255,26 +248,11 @@ int cmd_scan(cli_ctx_t *c, int argc, char **argv)
         a.o.sites = &sites;
     }
     if (rc == HALD_OK)
-        rc = rank == 0 ? scan_rank0(c, &a, tables, mpi ? &tp : NULL, &err)
-                       : hald_scan_serve(tables, &a.o, &tp, &err);
+        rc = job.rank == 0 ? scan_rank0(c, &a, tables, cli_job_transport(&job), &err)
+                           : hald_scan_serve(tables, a.in, &a.o, &job.tp, &err);
     free(w);
     free(scorer);
     free(tables);
     hald_sites_free(&sites);
-    if (rc != HALD_OK) {
-        if (rank != 0) {
-            hald_error_t ranked = err;
-            hald_error_set(&ranked, err.code, "rank %d: %.*s", rank, HALD_ERROR_MSG_MAX - 32, err.msg);
-            err = ranked;
-        }
-        code = cli_fail(c, &err);
-        if (mpi)
-            hald_mpi_abort(mpi, code);
-        return code;
-    }
-    if (hald_mpi_finish(mpi) != HALD_OK)
-        return EXIT_IO;
-    if (rank == 0)
-        cli_log_footer(c);
-    return 0;
+    return cli_job_end(c, &job, rc, &err);
 }

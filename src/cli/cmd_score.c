@@ -7,7 +7,6 @@
 
 #include "cli.h"
 #include "hald/engine.h"
-#include "hald/mpi.h"
 #include "hald/sink.h"
 
 #ifdef _OPENMP
@@ -299,38 +298,14 @@ int cmd_score(cli_ctx_t *c, int argc, char **argv)
         return code;
     hald_error_t err;
     hald_error_clear(&err);
-    hald_mpi_t *mpi = NULL;
-    if (hald_mpi_start(NULL, NULL, &mpi, &err) != HALD_OK)
+    cli_job_t job;
+    if (cli_job_start(c, &job, &err) != HALD_OK)
         return cli_fail(c, &err);
-    int rank = hald_mpi_rank(mpi);
-    if (rank != 0)
-        c->verbosity = c->verbosity > 1 ? c->verbosity : 0; /* rank 0 speaks for the job */
-    hald_transport_t tp;
-    if (mpi)
-        hald_mpi_transport(mpi, &tp);
     hald_scorer_t *scorer = NULL;
     int rc = build_scorer(c, &a, &scorer, &err);
-    if (rc == HALD_OK && rank == 0)
-        rc = run_rank0(c, &a, scorer, mpi ? &tp : NULL, &err);
-    else if (rc == HALD_OK)
-        rc = hald_engine_serve(scorer, a.in, &a.engine, &tp, &err);
+    if (rc == HALD_OK)
+        rc = job.rank == 0 ? run_rank0(c, &a, scorer, cli_job_transport(&job), &err)
+                           : hald_engine_serve(scorer, a.in, &a.engine, &job.tp, &err);
     free(scorer);
-    if (rc != HALD_OK) {
-        if (rank != 0) {
-            hald_error_t ranked = err;
-            hald_error_set(&ranked, err.code, "rank %d: %.*s", rank, HALD_ERROR_MSG_MAX - 32, err.msg);
-            err = ranked;
-        }
-        code = cli_fail(c, &err);
-        if (mpi)
-            hald_mpi_abort(mpi, code); /* ends every rank; our temporary is gone already */
-        return code;
-    }
-    if (hald_mpi_finish(mpi) != HALD_OK) {
-        cli_error(c, "MPI_Finalize failed");
-        return EXIT_IO;
-    }
-    if (rank == 0)
-        cli_log_footer(c);
-    return 0;
+    return cli_job_end(c, &job, rc, &err);
 }

@@ -159,3 +159,47 @@ void cli_guard_temp(const char *path)
         sigaction(sigs[i], &sa, NULL);
     }
 }
+
+/* ---------------------------------------------------------------- jobs */
+
+int cli_job_start(cli_ctx_t *c, cli_job_t *job, hald_error_t *err)
+{
+    memset(job, 0, sizeof *job);
+    int rc = hald_mpi_start(NULL, NULL, &job->mpi, err);
+    if (rc != HALD_OK)
+        return rc;
+    job->rank = hald_mpi_rank(job->mpi);
+    if (job->rank != 0 && c->verbosity < 2)
+        c->verbosity = 0;
+    if (job->mpi)
+        hald_mpi_transport(job->mpi, &job->tp);
+    return HALD_OK;
+}
+
+const hald_transport_t *cli_job_transport(const cli_job_t *job)
+{
+    return job->mpi ? &job->tp : NULL;
+}
+
+int cli_job_end(cli_ctx_t *c, cli_job_t *job, int rc, hald_error_t *err)
+{
+    if (rc != HALD_OK) {
+        if (job->rank != 0) {
+            hald_error_t ranked = *err;
+            hald_error_set(&ranked, err->code, "rank %d: %.*s", job->rank,
+                           HALD_ERROR_MSG_MAX - 32, err->msg);
+            *err = ranked;
+        }
+        int code = cli_fail(c, err);
+        if (job->mpi)
+            hald_mpi_abort(job->mpi, code); /* ends every rank; temporaries are gone */
+        return code;
+    }
+    if (hald_mpi_finish(job->mpi) != HALD_OK) {
+        cli_error(c, "MPI_Finalize failed");
+        return EXIT_IO;
+    }
+    if (job->rank == 0)
+        cli_log_footer(c);
+    return 0;
+}
