@@ -17,6 +17,7 @@
 typedef struct table {
     FILE *fp;
     char *line;
+    char *header_copy;
     char *fields[MAX_COLS];
     int nfields;
     char *header[MAX_COLS];
@@ -46,11 +47,19 @@ static int open_table(table_t *t, const char *path)
         fprintf(stderr, "hald_tsvcmp: %s: cannot read a header line\n", path);
         return -1;
     }
-    char *copy = strdup(t->line);
-    if (!copy)
+    t->header_copy = strdup(t->line);
+    if (!t->header_copy)
         return -1;
-    t->nheader = split(copy, t->header);
+    t->nheader = split(t->header_copy, t->header);
     return 0;
+}
+
+static void close_table(table_t *t)
+{
+    if (t->fp)
+        fclose(t->fp);
+    free(t->line);
+    free(t->header_copy);
 }
 
 static int column(const table_t *t, const char *name)
@@ -107,6 +116,8 @@ int main(int argc, char **argv)
         if (ecol[i] < 0 || acol[i] < 0) {
             fprintf(stderr, "hald_tsvcmp: column %s/%s missing\n", spec, aname);
             printf("0 passed, 1 failed\n");
+            close_table(&e);
+            close_table(&a);
             return 1;
         }
     }
@@ -132,5 +143,7 @@ int main(int argc, char **argv)
         }
     }
     printf("%ld passed, %ld failed\n", passed, failed);
+    close_table(&e);
+    close_table(&a);
     return failed ? 1 : 0;
 }
