@@ -11,6 +11,8 @@
 # MPIRUN_ARGS adds launcher options (default "--mca pml ob1": on one node
 # the UCX probe costs ~0.2 s of start-up in this VM).
 set -euo pipefail
+# shellcheck source=tests/bench/timing.bash
+. "$(dirname "$0")/timing.bash"
 build=${1:-build}
 n=${2:-2000000}
 hald="$build/hald"
@@ -21,17 +23,6 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/hald-bench.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 
 pack() { "$randwin" -n "$1" -l 160 -s 1 | "$hald" pack -q --out "$2"; }
-best_of_3() {
-    local best=
-    for _ in 1 2 3; do
-        local t0 t1
-        t0=$(date +%s.%N)
-        "$@" >/dev/null 2>&1
-        t1=$(date +%s.%N)
-        best=$(echo "$t0 $t1 ${best:-inf}" | awk '{ d = $2 - $1; b = ($3 == "inf" || d < $3) ? d : $3; printf "%.4f", b }')
-    done
-    echo "$best"
-}
 scoring_phase() { # seconds of the scoring phase as hald -v reports it
     "$@" 2>&1 >/dev/null | sed -n 's/.*records in \([0-9.]*\) s.*/\1/p' | tail -1
 }

@@ -10,6 +10,8 @@
 # prints bases/s and the ratio to zstd -dc.  MPIRUN_ARGS as in
 # bench_parallel.sh.
 set -euo pipefail
+# shellcheck source=tests/bench/timing.bash
+. "$(dirname "$0")/timing.bash"
 build=${1:-build}
 bases=${2:-200000000}
 hald="$build/hald"
@@ -21,17 +23,6 @@ trap 'rm -rf "$dir"' EXIT
 genome="$dir/genome.fa.zst"
 "$gen" -b "$bases" -c 4 | zstd -q -c >"$genome"
 
-best_of_3() {
-    local best=
-    for _ in 1 2 3; do
-        local t0 t1
-        t0=$(date +%s.%N)
-        "$@" >/dev/null 2>&1
-        t1=$(date +%s.%N)
-        best=$(echo "$t0 $t1 ${best:-inf}" | awk '{ d = $2 - $1; b = ($3 == "inf" || d < $3) ? d : $3; printf "%.4f", b }')
-    done
-    echo "$best"
-}
 scan=("$hald" scan -q -O bin --out /dev/null --in "$genome")
 zstd_t=$(best_of_3 zstd -dc "$genome")
 t1=$(best_of_3 "${scan[@]}" -t 1)

@@ -10,6 +10,8 @@
 # machine does not land on one of them only.  Prints windows/s and the
 # ratio of each hald time to zstd's.  Targets: bin <= 1.25, tsv <= 1.5.
 set -euo pipefail
+# shellcheck source=tests/bench/timing.bash
+. "$(dirname "$0")/timing.bash"
 build=${1:-build}
 n=${2:-1000000}
 hald="$build/hald"
@@ -20,13 +22,6 @@ trap 'rm -rf "$dir"' EXIT
 input="$dir/windows.fa.zst"
 "$randwin" -n "$n" -l 160 -s 1 | zstd -q -3 -c >"$input"
 
-time_once() {
-    local t0 t1
-    t0=$(date +%s.%N)
-    "$@" >/dev/null
-    t1=$(date +%s.%N)
-    echo "$t0 $t1" | awk '{ printf "%.4f", $2 - $1 }'
-}
 keys=(zstd bin tsv both)
 declare -A best cmd
 cmd[zstd]="zstd -dc $input"
