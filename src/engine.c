@@ -54,18 +54,6 @@ typedef struct source {
     uint64_t bytes_in;      /* compressed bytes read (atomic: progress reads it) */
 } source_t;
 
-static int detect_format(const char *text, size_t len, hald_format_t *f)
-{
-    for (size_t i = 0; i < len; i++) {
-        char c = text[i];
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
-            continue;
-        *f = c == '>' ? HALD_FORMAT_FASTA : c == '@' ? HALD_FORMAT_FASTQ : HALD_FORMAT_LINES;
-        return 1;
-    }
-    return 0;
-}
-
 /* The format of a file from its first decoded bytes (AUTO if all blank). */
 static int sniff_file_format(const char *path, hald_format_t *f, hald_error_t *err)
 {
@@ -82,7 +70,7 @@ static int sniff_file_format(const char *path, hald_format_t *f, hald_error_t *e
             break;
         }
         got += (size_t)n;
-        if (detect_format(buf, got, f))
+        if (hald_format_detect(buf, got, f))
             break;
     }
     free(buf);
@@ -352,7 +340,7 @@ static int engine_read(void *ctx, void *slot)
     if (rc <= 0)
         return rc;
     if (e->format == HALD_FORMAT_AUTO && u->kind == UNIT_TEXT)
-        detect_format(u->input.data, u->input.len, &e->format);
+        hald_format_detect(u->input.data, u->input.len, &e->format);
     u->seq = e->next_seq++;
     u->format = e->format;
     u->deferred = !u->aligned && u->format == HALD_FORMAT_LINES &&

@@ -238,16 +238,7 @@ static int grow(packer_t *pk)
  * newline decides.  Blank (or empty) input is packed as lines. */
 static void resolve_format(packer_t *pk)
 {
-    for (size_t i = pk->pos; i < pk->len; i++) {
-        char c = pk->buf[i];
-        if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
-            pk->fmt = c == '>'   ? HALD_FORMAT_FASTA
-                      : c == '@' ? HALD_FORMAT_FASTQ
-                                 : HALD_FORMAT_LINES;
-            return;
-        }
-    }
-    if (pk->eof)
+    if (!hald_format_detect(pk->buf + pk->pos, pk->len - pk->pos, &pk->fmt) && pk->eof)
         pk->fmt = HALD_FORMAT_LINES;
 }
 

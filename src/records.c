@@ -759,13 +759,8 @@ static int start(hald_parser_t *p)
     int rc = skip_blank_lines(p);
     if (rc <= 0)
         return rc;
-    if (p->fmt == HALD_FORMAT_AUTO) {
-        size_t i = p->pos;
-        while (i < p->len && is_blank(p->buf[i]))
-            i++;
-        char c = i < p->len ? p->buf[i] : ' ';
-        p->fmt = c == '>' ? HALD_FORMAT_FASTA : c == '@' ? HALD_FORMAT_FASTQ : HALD_FORMAT_LINES;
-    }
+    if (p->fmt == HALD_FORMAT_AUTO && !hald_format_detect(p->buf + p->pos, p->len - p->pos, &p->fmt))
+        p->fmt = HALD_FORMAT_LINES;
     if (p->fmt == HALD_FORMAT_FASTA && p->buf[p->pos] != '>')
         return fail_line(p, "expected '>' at the start of a FASTA record");
     p->started = 1;
@@ -829,6 +824,18 @@ hald_parser_t *hald_parser_new(hald_reader_t *r, const hald_parser_opts_t *o,
     p->nrec = o->first_record;
     p->line = o->first_line - 1;
     return p;
+}
+
+int hald_format_detect(const char *text, size_t len, hald_format_t *out)
+{
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+            continue;
+        *out = c == '>' ? HALD_FORMAT_FASTA : c == '@' ? HALD_FORMAT_FASTQ : HALD_FORMAT_LINES;
+        return 1;
+    }
+    return 0;
 }
 
 hald_parser_t *hald_parser_from_memory(const char *text, size_t len, const char *name,

@@ -92,6 +92,11 @@ uint64_t hald_parser_records(const hald_parser_t *p);
 
 void hald_parser_free(hald_parser_t *p);
 
+/* The format AUTO settles on from text's first byte that is not a space,
+ * tab, '\r' or newline: '>' FASTA, '@' FASTQ, anything else lines.
+ * Returns 1 with *out set, or 0 if text has no such byte. */
+int hald_format_detect(const char *text, size_t len, hald_format_t *out);
+
 const char *hald_format_name(hald_format_t f);
 /* "fasta", "fastq", "lines" or "auto"; returns -1 if unknown. */
 int hald_format_parse(const char *s, hald_format_t *out);
