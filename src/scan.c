@@ -1,15 +1,16 @@
-/* The scan kernel: rolling fixed-point window sums over both strands.
+/* The scan kernel: fixed-point prefix sums over both strands.
  *
  * For a site with its G at s (plus) the hexamer starting at window offset b
  * sits at plus position q = s − 80 + b; for the AC at [s, s+2) (minus) it is
  * the reverse complement of the hexamer at q = s + 76 − b.  So every window
- * sum is a sum over a range of q of a per-row table, and moving from s to
- * a difference of two prefix sums.  The prefix sums carry every table a
+ * sum is a sum over a range of q of a per-row table: a difference of two
+ * prefix sums.  The prefix sums carry every table a
  * site needs side by side (12 lanes: both strands' mean and range columns,
  * and a count of invalid rows), so each position costs one row of lanes —
  * three 256-bit adds on the AVX2 path — and each site a few subtractions. */
 #include "hald/scan.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,7 @@ static unsigned revcomp_row(unsigned h)
 }
 
 /* The largest fraction bits f with bound·2^f < 2^62, so no window sum (nor
- * any rolling partial of one) can overflow. */
+ * any partial sum of one) can overflow. */
 static int frac_bits(double bound)
 {
     int f = 60;
@@ -123,95 +124,18 @@ void hald_scan_prefix_scalar(const int64_t (*lanes)[HALD_SCAN_LANES], const uint
 
 /* ---------------------------------------------------------------- windows */
 
-/* Rows of positions q in [q0, q0 + m), with invalid rows (unknown bases, or
- * no base at all) counted in the prefix inv[]. */
-typedef struct rowspan {
-    int64_t q0;
-    const uint16_t *rows;
-    const uint32_t *inv; /* inv[i] = invalid rows among rows[0..i) */
-} rowspan_t;
-
-static inline unsigned R(const rowspan_t *w, int64_t q) { return w->rows[q - w->q0]; }
-
-static inline uint32_t invalid_in(const rowspan_t *w, int64_t lo, int64_t hi) /* [lo, hi] */
-{
-    return w->inv[hi + 1 - w->q0] - w->inv[lo - w->q0];
-}
-
-static int64_t range_sum(const int64_t *table, const rowspan_t *w, int64_t lo, int64_t hi)
-{
-    int64_t sum = 0;
-    for (int64_t q = lo; q <= hi; q++)
-        sum += table[R(w, q)];
-    return sum;
-}
-
-/* The six rolling sums at site start s. */
-typedef struct sums {
-    int64_t mean_p, r01_p, r67_p; /* plus: mean; columns 0+1; columns 6+7 */
-    int64_t mean_m, r10_m, r76_m; /* minus: the same windows, mirrored */
-} sums_t;
-
-static void direct_sums(const hald_scan_tables_t *t, const rowspan_t *w, int64_t s, sums_t *x)
-{
-    x->mean_p = range_sum(t->mean_p, w, s - 80, s + 74);
-    x->r01_p = range_sum(t->col_p[0], w, s - 80, s - 41) + range_sum(t->col_p[1], w, s - 40, s - 11);
-    x->r67_p = range_sum(t->col_p[6], w, s + 6, s + 34) + range_sum(t->col_p[7], w, s + 35, s + 74);
-    x->mean_m = range_sum(t->mean_m, w, s - 78, s + 76);
-    x->r10_m = range_sum(t->col_m[1], w, s + 7, s + 36) + range_sum(t->col_m[0], w, s + 37, s + 76);
-    x->r76_m = range_sum(t->col_m[6], w, s - 38, s - 10) + range_sum(t->col_m[7], w, s - 78, s - 39);
-}
-
 static double mean_value(const hald_scan_tables_t *t, int64_t sum, uint32_t invalid)
 {
     uint32_t valid = 155 - invalid;
     return (double)sum * t->mean_scale / (double)(valid ? valid : 1);
 }
 
-static void plus_site(const hald_scan_tables_t *t, const rowspan_t *w, int64_t s, const sums_t *x,
-                      hald_scan_site_t *out)
-{
-    out->strand = '+';
-    out->mean = mean_value(t, x->mean_p, invalid_in(w, s - 80, s + 74));
-    if (invalid_in(w, s - 80, s - 11) || invalid_in(w, s - 3, s) || invalid_in(w, s + 6, s + 74)) {
-        out->regions = NAN;
-        out->na_regions = HALD_NA_UNKNOWN_BASE;
-        return;
-    }
-    int64_t singles = t->col_p[2][R(w, s - 3)] + t->col_p[3][R(w, s - 2)] +
-                      t->col_p[4][R(w, s - 1)] + t->col_p[5][R(w, s)];
-    out->regions = (double)(x->r01_p + singles + x->r67_p) * t->regions_scale;
-}
-
-static void minus_site(const hald_scan_tables_t *t, const rowspan_t *w, int64_t s, const sums_t *x,
-                       hald_scan_site_t *out)
-{
-    out->strand = '-';
-    out->mean = mean_value(t, x->mean_m, invalid_in(w, s - 78, s + 76));
-    if (invalid_in(w, s - 78, s - 10) || invalid_in(w, s - 4, s - 1) || invalid_in(w, s + 7, s + 76)) {
-        out->regions = NAN;
-        out->na_regions = HALD_NA_UNKNOWN_BASE;
-        return;
-    }
-    int64_t singles = t->col_m[2][R(w, s - 1)] + t->col_m[3][R(w, s - 2)] +
-                      t->col_m[4][R(w, s - 3)] + t->col_m[5][R(w, s - 4)];
-    out->regions = (double)(x->r10_m + singles + x->r76_m) * t->regions_scale;
-}
-
-/* Rows and invalid prefix for q in [q0, q1] from bases [b0, b0 + n);
- * positions without six bases are invalid. */
-static int build_rows(const hald_scan_tables_t *t, const char *bases, uint64_t b0, size_t n,
-                      int64_t q0, int64_t q1, uint16_t **rows_out, uint32_t **inv_out,
-                      hald_error_t *err)
+/* Rows for q in [q0, q1] from bases [b0, b0 + n); positions without six
+ * bases are invalid.  rows has room for q1 - q0 + 1 entries. */
+static void fill_rows(const hald_scan_tables_t *t, const char *bases, uint64_t b0, size_t n,
+                      int64_t q0, int64_t q1, uint16_t *rows)
 {
     size_t m = (size_t)(q1 - q0 + 1);
-    uint16_t *rows = malloc(m * sizeof *rows);
-    uint32_t *inv = inv_out ? malloc((m + 1) * sizeof *inv) : NULL;
-    if (!rows || (inv_out && !inv)) {
-        free(rows);
-        free(inv);
-        return hald_error_set(err, HALD_E_NOMEM, "out of memory (scan of %zu positions)", m);
-    }
     for (size_t i = 0; i < m; i++)
         rows[i] = HALD_HEX_INVALID;
     int64_t lo = q0 > (int64_t)b0 ? q0 : (int64_t)b0;
@@ -219,14 +143,6 @@ static int build_rows(const hald_scan_tables_t *t, const char *bases, uint64_t b
     int64_t hi = q1 < last ? q1 : last;
     if (hi >= lo)
         t->hexamers(bases + (lo - (int64_t)b0), (size_t)(hi - lo) + HALD_HEX_LEN, rows + (lo - q0));
-    if (inv) {
-        inv[0] = 0;
-        for (size_t i = 0; i < m; i++)
-            inv[i + 1] = inv[i] + (rows[i] == HALD_HEX_INVALID);
-        *inv_out = inv;
-    }
-    *rows_out = rows;
-    return HALD_OK;
 }
 
 static inline unsigned code_at(const char *bases, uint64_t b0, size_t n, uint64_t p)
@@ -304,19 +220,16 @@ int hald_scan_chunk(const hald_scan_tables_t *t, const char *bases, uint64_t b0,
         return HALD_OK;
     /* Rows for positions [s_lo − 80, s_hi + 77]. */
     int64_t q_first = (int64_t)s_lo - 80, q_last = (int64_t)s_hi + 77;
-    uint16_t *rows = NULL;
-    /* No invalid-row counts here: the prefix's invalid lane has them. */
-    int rc = build_rows(t, bases, b0, n, q_first, q_last, &rows, NULL, err);
-    if (rc != HALD_OK)
-        return rc;
+    uint16_t *rows = malloc((size_t)(q_last - q_first + 1) * sizeof *rows);
     uint64_t (*ring)[HALD_SCAN_LANES] = calloc(HALD_SCAN_RING, sizeof *ring);
     hald_scan_site_t *out = (hald_scan_site_t *)hald_buf_reserve(
         sites, (size_t)(s_hi - s_lo) * sizeof *out, err); /* at most one site per start */
-    if (!ring || !out) {
+    if (!rows || !ring || !out) {
         free(ring);
         free(rows);
         return hald_error_set(err, HALD_E_NOMEM, "out of memory (scan chunk)");
     }
+    fill_rows(t, bases, b0, n, q_first, q_last, rows);
     ringview_t v = {ring, q_first};
     int64_t done = q_first; /* prefix rows exist for positions before done */
     uint64_t last = b0 + n;  /* one past the last base we have */
@@ -371,26 +284,16 @@ void hald_scan_one(const hald_scan_tables_t *t, const char *bases, uint64_t b0, 
         out->na_mean = out->na_regions = HALD_NA_LENGTH;
         return;
     }
-    uint16_t rows[160 + 2];
-    uint32_t inv[160 + 3];
-    int64_t q0 = (int64_t)start - 80, q1 = (int64_t)start + 77;
-    uint16_t *r = rows;
-    uint32_t *iv = inv;
-    /* The window is at most 162 bases: build on the stack, not the heap. */
-    for (int64_t i = 0; i <= q1 - q0; i++)
-        r[i] = HALD_HEX_INVALID;
-    int64_t lo = q0 > (int64_t)b0 ? q0 : (int64_t)b0;
-    int64_t last = (int64_t)(b0 + n) - HALD_HEX_LEN, hi = q1 < last ? q1 : last;
-    if (hi >= lo)
-        t->hexamers(bases + (lo - (int64_t)b0), (size_t)(hi - lo) + HALD_HEX_LEN, r + (lo - q0));
-    iv[0] = 0;
-    for (int64_t i = 0; i <= q1 - q0; i++)
-        iv[i + 1] = iv[i] + (r[i] == HALD_HEX_INVALID);
-    rowspan_t w = {q0, r, iv};
-    sums_t x;
-    direct_sums(t, &w, (int64_t)start, &x);
-    if (strand == '+')
-        plus_site(t, &w, (int64_t)start, &x, out);
-    else
-        minus_site(t, &w, (int64_t)start, &x, out);
+    /* The same prefix sums as a chunk, over this one window: the same
+     * integers, so the same bits as a full scan gives the site. */
+    enum { M = 158 }; /* positions start − 80 .. start + 77 */
+    uint16_t rows[M];
+    static_assert(M + 1 <= HALD_SCAN_RING, "one window fits the ring");
+    uint64_t ring[HALD_SCAN_RING][HALD_SCAN_LANES];
+    int64_t q0 = (int64_t)start - 80;
+    fill_rows(t, bases, b0, n, q0, q0 + M - 1, rows);
+    memset(ring[0], 0, sizeof ring[0]);
+    t->prefix((const int64_t(*)[HALD_SCAN_LANES])t->lanes, rows, M, ring, 0);
+    ringview_t v = {ring, q0};
+    site_from_prefix(t, &v, rows, (int64_t)start, strand == '+', out);
 }

@@ -90,15 +90,15 @@ typedef struct hald_scan_site {
 /* Scores every GT/AC site with start in [s_lo, s_hi) of a sequence of
  * length seq_len, given its bases [b0, b0 + n) (b0 = max(0, s_lo − 80);
  * b0 + n = min(seq_len, s_hi + 82)), appending sites in order (start, then
- * '+' before '-').  rows is scratch of at least (s_hi − s_lo + 160)
- * entries; inv of as many + 1. */
+ * '+' before '-'). */
 int hald_scan_chunk(const hald_scan_tables_t *t, const char *bases, uint64_t b0, size_t n,
                     uint64_t seq_len, uint64_t s_lo, uint64_t s_hi, hald_buf_t *sites,
                     hald_error_t *err);
 
 /* Scores one given site (start, strand) from bases [b0, b0 + n) that cover
  * its window where the sequence has it; NA (length) if the window leaves the
- * sequence.  Per-site cost: the direct sums, as hald_score_* would. */
+ * sequence.  The same prefix sums over one window: the same bits as
+ * hald_scan_chunk gives the site. */
 void hald_scan_one(const hald_scan_tables_t *t, const char *bases, uint64_t b0, size_t n,
                    uint64_t seq_len, uint64_t start, char strand, hald_scan_site_t *out);
 
