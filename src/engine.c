@@ -387,46 +387,37 @@ static void add_na(hald_run_stats_t *st, const unit_result_t *r)
 static int strict_message(engine_t *e, hald_format_t fmt, const char *text, size_t len,
                           uint64_t record_base, uint64_t line_base, hald_error_t *err)
 {
-    hald_reader_t *rd = hald_reader_from_memory(text, len, e->cfg.input_name, err);
-    if (!rd)
-        return err->code;
     hald_parser_opts_t po;
     hald_parser_opts_init(&po);
     po.format = fmt;
     po.max_stored = e->cfg.max_stored;
     po.first_record = record_base;
     po.first_line = line_base;
-    hald_parser_t *p = hald_parser_new(rd, &po, err);
+    hald_parser_t *p = hald_parser_from_memory(text, len, e->cfg.input_name, &po, err);
+    if (!p)
+        return err->code;
     hald_batch_t b;
     hald_batch_init(&b);
-    int rc = p ? 0 : err->code;
-    while (rc >= 0 && p && (rc = hald_parser_next(p, &b, err)) > 0) {
-        for (size_t i = 0; i < b.n; i++) {
-            const hald_record_t *r = &b.records[i];
-            for (int m = 0; m < HALD_N_MODELS; m++) {
-                if (!(e->cfg.models & (1u << m)))
-                    continue;
-                hald_na_t why;
-                if (m == HALD_MODEL_MEAN)
-                    hald_score_mean(e->cfg.scorer, r->seq, r->stored_len, r->seq_len, &why);
-                else
-                    hald_score_regions(e->cfg.scorer, r->seq, r->seq_len, &why);
-                if (why == HALD_NA_NONE)
-                    continue;
-                rc = hald_error_set(err, HALD_E_UNSCORABLE,
-                                    "%s: record %llu (%.*s): cannot score with model %s: %s",
-                                    e->cfg.input_name,
-                                    (unsigned long long)(b.first_index + i + 1),
-                                    (int)r->id_len, r->id, hald_model_name((hald_model_t)m),
-                                    hald_na_name(why));
-                goto done;
-            }
+    int k = hald_model_count(e->cfg.models), rc;
+    double *scores = NULL;
+    uint8_t *why = NULL;
+    while ((rc = hald_parser_next(p, &b, err)) > 0) {
+        free(scores);
+        free(why);
+        scores = malloc(b.n * (size_t)k * sizeof *scores);
+        why = malloc(b.n * (size_t)k);
+        if (!scores || !why) {
+            rc = hald_error_set(err, HALD_E_NOMEM, "%s: out of memory", e->cfg.input_name);
+            break;
         }
+        hald_score_batch(e->cfg.scorer, e->cfg.models, &b, scores, why);
+        if ((rc = hald_batch_first_na_error(e->cfg.models, &b, why, e->cfg.input_name, err)) != HALD_OK)
+            break;
     }
-done:
+    free(scores);
+    free(why);
     hald_batch_free(&b);
     hald_parser_free(p);
-    hald_reader_close(rd);
     return rc < 0 ? rc : hald_error_set(err, HALD_E_UNSCORABLE, "%s: unscorable record",
                                         e->cfg.input_name);
 }

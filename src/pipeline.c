@@ -44,27 +44,17 @@ static int work_reserve(batch_work_t *w, size_t values, hald_error_t *err)
 static int tally(const hald_run_opts_t *o, const hald_batch_t *b, const uint8_t *why,
                  const char *input, hald_run_stats_t *st, hald_error_t *err)
 {
-    hald_model_t order[HALD_N_MODELS];
-    int k = 0;
-    for (int m = 0; m < HALD_N_MODELS; m++)
-        if (o->models & (1u << m))
-            order[k++] = (hald_model_t)m;
-    for (size_t i = 0; i < b->n; i++)
-        for (int j = 0; j < k; j++) {
+    int k = hald_model_count(o->models), j = 0;
+    for (int m = 0; m < HALD_N_MODELS; m++) {
+        if (!(o->models & (1u << m)))
+            continue;
+        for (size_t i = 0; i < b->n; i++) {
             uint8_t na = why[i * (size_t)k + (size_t)j];
-            if (na == HALD_NA_NONE)
-                continue;
-            st->na[order[j]][na]++;
-            if (o->strict) {
-                const hald_record_t *r = &b->records[i];
-                return hald_error_set(err, HALD_E_UNSCORABLE,
-                                      "%s: record %llu (%.*s): cannot score with model %s: %s",
-                                      input, (unsigned long long)(b->first_index + i + 1),
-                                      (int)r->id_len, r->id, hald_model_name(order[j]),
-                                      hald_na_name((hald_na_t)na));
-            }
+            st->na[m][na] += na != HALD_NA_NONE;
         }
-    return HALD_OK;
+        j++;
+    }
+    return o->strict ? hald_batch_first_na_error(o->models, b, why, input, err) : HALD_OK;
 }
 
 static double seconds_now(void)

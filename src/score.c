@@ -211,3 +211,23 @@ void hald_score_batch(const hald_scorer_t *s, hald_model_set_t set,
         }
     }
 }
+
+int hald_batch_first_na_error(hald_model_set_t set, const hald_batch_t *b, const uint8_t *why,
+                              const char *input, hald_error_t *err)
+{
+    int k = hald_model_count(set);
+    for (size_t i = 0; i < b->n; i++)
+        for (int j = 0; j < k; j++) {
+            uint8_t na = why[i * (size_t)k + (size_t)j];
+            if (na == HALD_NA_NONE)
+                continue;
+            /* Column j is the j-th model of the set, mean first. */
+            hald_model_t m = (set & HALD_MODELS_MEAN) && j == 0 ? HALD_MODEL_MEAN : HALD_MODEL_REGIONS;
+            const hald_record_t *r = &b->records[i];
+            return hald_error_set(err, HALD_E_UNSCORABLE,
+                                  "%s: record %llu (%.*s): cannot score with model %s: %s", input,
+                                  (unsigned long long)(b->first_index + i + 1), (int)r->id_len,
+                                  r->id, hald_model_name(m), hald_na_name((hald_na_t)na));
+        }
+    return HALD_OK;
+}

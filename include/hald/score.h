@@ -87,6 +87,12 @@ const char *hald_na_name(hald_na_t why);
 void hald_score_batch(const hald_scorer_t *s, hald_model_set_t set,
                       const hald_batch_t *b, double *scores, uint8_t *why);
 
+/* --strict: the error for the first unscorable record of a scored batch
+ * ("<input>: record N (id): cannot score with model M: reason"), returned
+ * as HALD_E_UNSCORABLE; HALD_OK when every score is there. */
+int hald_batch_first_na_error(hald_model_set_t set, const hald_batch_t *b, const uint8_t *why,
+                              const char *input, hald_error_t *err);
+
 #ifdef __cplusplus
 }
 #endif
