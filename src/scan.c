@@ -4,10 +4,12 @@
  * sits at plus position q = s − 80 + b; for the AC at [s, s+2) (minus) it is
  * the reverse complement of the hexamer at q = s + 76 − b.  So every window
  * sum is a sum over a range of q of a per-row table: a difference of two
- * prefix sums.  The prefix sums carry every table a
- * site needs side by side (12 lanes: both strands' mean and range columns,
- * and a count of invalid rows), so each position costs one row of lanes —
- * three 256-bit adds on the AVX2 path — and each site a few subtractions. */
+ * prefix sums.  The prefix sums carry the ten tables a site needs side by
+ * side (both strands' mean and the four many-hexamer regions columns), 48
+ * bits each in one cache line per row, so each position costs one line
+ * from the cache and a few vector adds, and each site a few subtractions.
+ * Invalid rows (N, the sequence's ends) weigh nothing; they are counted
+ * only in chunks that have any. */
 #include "hald/scan.h"
 
 #include <assert.h>
@@ -15,16 +17,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hald/hexamer.h"
-
 enum { A = 0, T = 1, C = 2, G = 3 };
 
-/* The lanes of the prefix sums (hald_scan_tables_t.lanes). */
+/* The lanes of the prefix sums. */
 enum {
     LANE_MEAN_P, LANE_C0_P, LANE_C1_P, LANE_C6_P, LANE_C7_P,
-    LANE_MEAN_M, LANE_C0_M, LANE_C1_M, LANE_C6_M, LANE_C7_M,
-    LANE_INVALID
+    LANE_MEAN_M, LANE_C0_M, LANE_C1_M, LANE_C6_M, LANE_C7_M
 };
+
+#define RING_MASK (HALD_SCAN_RING - 1)
+#define BIAS (UINT64_C(1) << 47)
 
 /* ---------------------------------------------------------------- tables */
 
@@ -38,63 +40,107 @@ static unsigned revcomp_row(unsigned h)
     return r;
 }
 
-/* The largest fraction bits f with bound·2^f < 2^62, so no window sum (nor
- * any partial sum of one) can overflow. */
-static int frac_bits(double bound)
+/* The largest exponent e with round(max·2^e) < 2^47: every weight fits a
+ * signed 48-bit entry, and a window sum of at most 155 of them stays far
+ * inside an int64. */
+static int weight_exp(double max)
 {
-    int f = 60;
-    while (f > 0 && ldexp(bound, f) >= 0x1p62)
-        f--;
-    return f;
+    int e = 60;
+    while (e > 0 && ldexp(max, e) >= 0x1p47 - 1.0)
+        e--;
+    return e;
 }
 
-static int64_t fixed(double x, int frac) { return (int64_t)llround(ldexp(x, frac)); }
+static int64_t fixed(double x, int e) { return (int64_t)llround(ldexp(x, e)); }
 
-void hald_scan_tables_init(hald_scan_tables_t *t, const hald_scorer_t *s)
+static void put48(uint8_t *p, int64_t v)
 {
+    uint64_t u = (uint64_t)v + BIAS;
+    for (int i = 0; i < 6; i++)
+        p[i] = (uint8_t)(u >> (8 * i));
+}
+
+/* How a site reads its sums: one lane over positions s + lo .. s + hi. */
+typedef struct term {
+    int lo, hi, lane;
+} term_t;
+
+typedef struct strand_terms {
+    char strand;
+    int left, right;      /* bases the window needs before s and from s on */
+    term_t mean;
+    term_t range[4];      /* regions columns 0, 1, 6, 7 (in this strand's order) */
+    int single_at[4];     /* row offsets of the one-hexamer columns 2..5 */
+    term_t used[3];       /* every hexamer the regions model reads */
+} strand_terms_t;
+
+/* Constants, so that the compiler folds every offset into the code. */
+static const strand_terms_t PLUS = {
+    .strand = '+', .left = 80, .right = 80,
+    .mean = {-80, 74, LANE_MEAN_P},
+    .range = {{-80, -41, LANE_C0_P}, {-40, -11, LANE_C1_P}, {6, 34, LANE_C6_P}, {35, 74, LANE_C7_P}},
+    .single_at = {-3, -2, -1, 0},
+    .used = {{-80, -11, 0}, {-3, 0, 0}, {6, 74, 0}},
+};
+static const strand_terms_t MINUS = {
+    .strand = '-', .left = 78, .right = 82,
+    .mean = {-78, 76, LANE_MEAN_M},
+    .range = {{-78, -39, LANE_C7_M}, {-38, -10, LANE_C6_M}, {7, 36, LANE_C1_M}, {37, 76, LANE_C0_M}},
+    .single_at = {-1, -2, -3, -4},
+    .used = {{-78, -10, 0}, {-4, -1, 0}, {7, 76, 0}},
+};
+
+hald_scan_tables_t *hald_scan_tables_new(const hald_scorer_t *s, hald_error_t *err)
+{
+    size_t size = (sizeof(hald_scan_tables_t) + 63) / 64 * 64;
+    hald_scan_tables_t *t = aligned_alloc(64, size);
+    if (!t) {
+        hald_error_set(err, HALD_E_NOMEM, "out of memory (scan tables)");
+        return NULL;
+    }
     memset(t, 0, sizeof *t);
-    double max_mean = 0.0, max_col[HALD_N_REGIONS] = {0};
+    double max_mean = 0.0, max_col = 0.0;
     for (int h = 0; h < HALD_N_HEXAMERS; h++) {
         max_mean = fmax(max_mean, fabs(s->mean_w[h]));
         for (int c = 0; c < HALD_N_REGIONS; c++)
-            max_col[c] = fmax(max_col[c], fabs(s->region_w[c][h]));
+            max_col = fmax(max_col, fabs(s->region_w[c][h]));
     }
-    static const int uses[HALD_N_REGIONS] = {40, 30, 1, 1, 1, 1, 29, 40};
-    double regions_bound = 0.0;
-    for (int c = 0; c < HALD_N_REGIONS; c++)
-        regions_bound += uses[c] * max_col[c];
-    t->mean_frac = frac_bits(155.0 * max_mean);
-    t->regions_frac = frac_bits(regions_bound);
+    t->mean_exp = weight_exp(max_mean);
+    t->regions_exp = weight_exp(max_col);
     /* Powers of two: multiplying by them is exact, like ldexp. */
-    t->mean_scale = ldexp(1.0, -t->mean_frac);
-    t->regions_scale = ldexp(1.0, -t->regions_frac);
-    for (unsigned h = 0; h < HALD_N_HEXAMERS; h++) {
-        unsigned rc = revcomp_row(h);
-        t->mean_p[h] = fixed(s->mean_w[h], t->mean_frac);
-        t->mean_m[h] = fixed(s->mean_w[rc], t->mean_frac);
-        for (int c = 0; c < HALD_N_REGIONS; c++) {
-            t->col_p[c][h] = fixed(s->region_w[c][h], t->regions_frac);
-            t->col_m[c][h] = fixed(s->region_w[c][rc], t->regions_frac);
-        }
-    }
+    t->mean_scale = ldexp(1.0, -t->mean_exp);
+    t->regions_scale = ldexp(1.0, -t->regions_exp);
     for (unsigned h = 0; h <= HALD_N_HEXAMERS; h++) {
-        int64_t *l = t->lanes[h];
-        l[LANE_MEAN_P] = t->mean_p[h];
-        l[LANE_C0_P] = t->col_p[0][h];
-        l[LANE_C1_P] = t->col_p[1][h];
-        l[LANE_C6_P] = t->col_p[6][h];
-        l[LANE_C7_P] = t->col_p[7][h];
-        l[LANE_MEAN_M] = t->mean_m[h];
-        l[LANE_C0_M] = t->col_m[0][h];
-        l[LANE_C1_M] = t->col_m[1][h];
-        l[LANE_C6_M] = t->col_m[6][h];
-        l[LANE_C7_M] = t->col_m[7][h];
-        l[LANE_INVALID] = h == HALD_HEX_INVALID;
+        int valid = h < HALD_N_HEXAMERS;
+        unsigned rc = valid ? revcomp_row(h) : h;
+        int64_t lane[HALD_SCAN_LANES] = {0};
+        if (valid) {
+            int me = t->mean_exp, re = t->regions_exp;
+            lane[LANE_MEAN_P] = fixed(s->mean_w[h], me);
+            lane[LANE_C0_P] = fixed(s->region_w[0][h], re);
+            lane[LANE_C1_P] = fixed(s->region_w[1][h], re);
+            lane[LANE_C6_P] = fixed(s->region_w[6][h], re);
+            lane[LANE_C7_P] = fixed(s->region_w[7][h], re);
+            lane[LANE_MEAN_M] = fixed(s->mean_w[rc], me);
+            lane[LANE_C0_M] = fixed(s->region_w[0][rc], re);
+            lane[LANE_C1_M] = fixed(s->region_w[1][rc], re);
+            lane[LANE_C6_M] = fixed(s->region_w[6][rc], re);
+            lane[LANE_C7_M] = fixed(s->region_w[7][rc], re);
+            for (int c = 0; c < 4; c++) {
+                t->single_p[c][h] = fixed(s->region_w[2 + c][h], re);
+                t->single_m[c][h] = fixed(s->region_w[2 + c][rc], re);
+            }
+        }
+        for (int i = 0; i < HALD_SCAN_LANES; i++)
+            put48(t->rows[h] + 6 * i, lane[i]);
     }
     t->hexamers = s->hexamers;
     t->prefix = s->cpu == HALD_CPU_AVX2 ? hald_scan_prefix_avx2 : hald_scan_prefix_scalar;
     t->masks = s->cpu == HALD_CPU_AVX2 ? hald_scan_site_masks_avx2 : hald_scan_site_masks_scalar;
+    return t;
 }
+
+void hald_scan_tables_free(hald_scan_tables_t *t) { free(t); }
 
 void hald_scan_site_masks_scalar(const char *bases, size_t n, uint64_t *plus, uint64_t *minus)
 {
@@ -110,39 +156,50 @@ void hald_scan_site_masks_scalar(const char *bases, size_t n, uint64_t *plus, ui
     *minus = m;
 }
 
-void hald_scan_prefix_scalar(const int64_t (*lanes)[HALD_SCAN_LANES], const uint16_t *rows,
-                             size_t m, uint64_t (*ring)[HALD_SCAN_LANES], size_t first)
+void hald_scan_prefix_scalar(const hald_scan_row_t *table, const uint16_t *rows, size_t m,
+                             uint64_t *ring, size_t first)
 {
-    const size_t mask = HALD_SCAN_RING - 1;
+    uint64_t *hi = ring + 8 * HALD_SCAN_RING;
+    size_t k = first & RING_MASK;
+    uint64_t acc[HALD_SCAN_LANES];
+    memcpy(acc, ring + 8 * k, 8 * sizeof *acc);
+    memcpy(acc + 8, hi + 2 * k, 2 * sizeof *acc);
     for (size_t i = 0; i < m; i++) {
-        const uint64_t *prev = ring[(first + i) & mask];
-        uint64_t *next = ring[(first + i + 1) & mask];
-        for (int j = 0; j < HALD_SCAN_LANES; j++)
-            next[j] = prev[j] + (uint64_t)lanes[rows[i]][j];
+        const uint8_t *row = table[rows[i]];
+        for (int j = 0; j < HALD_SCAN_LANES; j++) {
+            uint64_t v = 0;
+            for (int b = 5; b >= 0; b--)
+                v = (v << 8) | row[6 * j + b];
+            acc[j] += v;
+        }
+        k = (k + 1) & RING_MASK;
+        memcpy(ring + 8 * k, acc, 8 * sizeof *acc);
+        memcpy(hi + 2 * k, acc + 8, 2 * sizeof *acc);
     }
 }
 
 /* ---------------------------------------------------------------- windows */
 
-static double mean_value(const hald_scan_tables_t *t, int64_t sum, uint32_t invalid)
-{
-    uint32_t valid = 155 - invalid;
-    return (double)sum * t->mean_scale / (double)(valid ? valid : 1);
-}
-
 /* Rows for q in [q0, q1] from bases [b0, b0 + n); positions without six
- * bases are invalid.  rows has room for q1 - q0 + 1 entries. */
-static void fill_rows(const hald_scan_tables_t *t, const char *bases, uint64_t b0, size_t n,
-                      int64_t q0, int64_t q1, uint16_t *rows)
+ * bases are invalid.  rows has room for q1 - q0 + 1 entries.  Returns the
+ * number of invalid rows. */
+static size_t fill_rows(const hald_scan_tables_t *t, const char *bases, uint64_t b0, size_t n,
+                        int64_t q0, int64_t q1, uint16_t *rows)
 {
-    size_t m = (size_t)(q1 - q0 + 1);
-    for (size_t i = 0; i < m; i++)
-        rows[i] = HALD_HEX_INVALID;
+    size_t m = (size_t)(q1 - q0 + 1), invalid = m;
     int64_t lo = q0 > (int64_t)b0 ? q0 : (int64_t)b0;
     int64_t last = (int64_t)(b0 + n) - HALD_HEX_LEN; /* last q with six bases */
     int64_t hi = q1 < last ? q1 : last;
-    if (hi >= lo)
-        t->hexamers(bases + (lo - (int64_t)b0), (size_t)(hi - lo) + HALD_HEX_LEN, rows + (lo - q0));
+    for (int64_t q = q0; q < lo && q <= q1; q++)
+        rows[q - q0] = HALD_HEX_INVALID;
+    if (hi >= lo) {
+        invalid = (size_t)(lo - q0) + (size_t)(q1 - hi);
+        invalid += t->hexamers(bases + (lo - (int64_t)b0), (size_t)(hi - lo) + HALD_HEX_LEN,
+                               rows + (lo - q0));
+    }
+    for (int64_t q = (hi >= lo ? hi : lo - 1) + 1; q <= q1; q++)
+        rows[q - q0] = HALD_HEX_INVALID;
+    return invalid;
 }
 
 static inline unsigned code_at(const char *bases, uint64_t b0, size_t n, uint64_t p)
@@ -150,67 +207,121 @@ static inline unsigned code_at(const char *bases, uint64_t b0, size_t n, uint64_
     return p >= b0 && p < b0 + n ? hald_base_code((unsigned char)bases[p - b0]) : 4;
 }
 
-/* ---------------------------------------------------------------- public */
-
-/* A window sum from the ring of prefix rows: lanes over positions
- * [lo, hi]; ring slot k & mask holds the prefix just before position
- * q0 + k. */
-typedef struct ringview {
-    uint64_t (*ring)[HALD_SCAN_LANES];
+/* Where a site reads its sums: ring slot (q − q0) & mask holds the prefix
+ * just before position q, rows[q − q0] the row at q, and, in a chunk with
+ * invalid rows, invalid[q − invalid_q0] the count of them before q. */
+typedef struct sums {
+    const uint64_t *ring;
+    const uint16_t *rows;
     int64_t q0;
-} ringview_t;
+    const uint32_t *invalid; /* NULL: none in these windows */
+    int64_t invalid_q0;      /* invalid[q − invalid_q0] */
+} sums_t;
 
-static inline int64_t span(const ringview_t *v, int64_t lo, int64_t hi, int lane)
+/* Ring word of a lane in slot k: lanes 0..7 in the first part, 8..9 in
+ * the second. */
+static inline size_t ring_word(int lane, size_t k)
 {
-    const size_t mask = HALD_SCAN_RING - 1;
-    return (int64_t)(v->ring[(size_t)(hi + 1 - v->q0) & mask][lane] -
-                     v->ring[(size_t)(lo - v->q0) & mask][lane]);
+    return lane < 8 ? 8 * k + (size_t)lane : 8 * HALD_SCAN_RING + 2 * k + (size_t)(lane - 8);
 }
 
-static void site_from_prefix(const hald_scan_tables_t *t, const ringview_t *v, const uint16_t *rows,
-                             int64_t s, int plus, hald_scan_site_t *out)
+/* The sum of one lane over positions s + lo .. s + hi. */
+static inline int64_t term_sum(const sums_t *v, int64_t s, const term_t *t)
 {
-#define RW(q) rows[(q) - v->q0]
-    if (plus) {
-        out->strand = '+';
-        int64_t inv = span(v, s - 80, s + 74, LANE_INVALID);
-        out->mean = mean_value(t, span(v, s - 80, s + 74, LANE_MEAN_P), (uint32_t)inv);
-        /* The used ranges lie inside the mean's window: no invalid row
-         * there, none in them. */
-        if (inv && (span(v, s - 80, s - 11, LANE_INVALID) || span(v, s - 3, s, LANE_INVALID) ||
-                    span(v, s + 6, s + 74, LANE_INVALID))) {
-            out->regions = NAN;
-            out->na_regions = HALD_NA_UNKNOWN_BASE;
-            return;
-        }
-        int64_t sum = span(v, s - 80, s - 41, LANE_C0_P) + span(v, s - 40, s - 11, LANE_C1_P) +
-                      t->col_p[2][RW(s - 3)] + t->col_p[3][RW(s - 2)] + t->col_p[4][RW(s - 1)] +
-                      t->col_p[5][RW(s)] + span(v, s + 6, s + 34, LANE_C6_P) +
-                      span(v, s + 35, s + 74, LANE_C7_P);
-        out->regions = (double)sum * t->regions_scale;
-        return;
-    }
-    out->strand = '-';
-    int64_t inv = span(v, s - 78, s + 76, LANE_INVALID);
-    out->mean = mean_value(t, span(v, s - 78, s + 76, LANE_MEAN_M), (uint32_t)inv);
-    if (inv && (span(v, s - 78, s - 10, LANE_INVALID) || span(v, s - 4, s - 1, LANE_INVALID) ||
-                span(v, s + 7, s + 76, LANE_INVALID))) {
+    size_t hi = (size_t)(s + t->hi + 1 - v->q0) & RING_MASK;
+    size_t lo = (size_t)(s + t->lo - v->q0) & RING_MASK;
+    uint64_t d = v->ring[ring_word(t->lane, hi)] - v->ring[ring_word(t->lane, lo)];
+    return (int64_t)(d - (uint64_t)(t->hi - t->lo + 1) * BIAS);
+}
+
+static inline uint32_t term_invalid(const sums_t *v, int64_t s, const term_t *t)
+{
+    return v->invalid[s + t->hi + 1 - v->invalid_q0] - v->invalid[s + t->lo - v->invalid_q0];
+}
+
+/* Scores of the site at s on strand d (PLUS or MINUS: inlined with the
+ * constants folded). */
+static inline __attribute__((always_inline)) void
+site_from_sums(const hald_scan_tables_t *t, const strand_terms_t *d, const sums_t *v, int64_t s,
+               hald_scan_site_t *out)
+{
+    const int64_t(*single)[HALD_N_HEXAMERS + 1] = d->strand == '+' ? t->single_p : t->single_m;
+    uint32_t inv = v->invalid ? term_invalid(v, s, &d->mean) : 0;
+    out->start = (uint64_t)s;
+    out->strand = d->strand;
+    out->canonical = 1;
+    out->na_mean = out->na_regions = 0;
+    out->name = UINT32_MAX;
+    out->mean = (double)term_sum(v, s, &d->mean) * t->mean_scale / (double)(inv < 155 ? 155 - inv : 1);
+    if (inv && (term_invalid(v, s, &d->used[0]) || term_invalid(v, s, &d->used[1]) ||
+                term_invalid(v, s, &d->used[2]))) {
         out->regions = NAN;
         out->na_regions = HALD_NA_UNKNOWN_BASE;
         return;
     }
-    int64_t sum = span(v, s - 78, s - 39, LANE_C7_M) + span(v, s - 38, s - 10, LANE_C6_M) +
-                  t->col_m[2][RW(s - 1)] + t->col_m[3][RW(s - 2)] + t->col_m[4][RW(s - 3)] +
-                  t->col_m[5][RW(s - 4)] + span(v, s + 7, s + 36, LANE_C1_M) +
-                  span(v, s + 37, s + 76, LANE_C0_M);
+    const uint16_t *rows = v->rows + (s - v->q0);
+    int64_t sum = term_sum(v, s, &d->range[0]) + term_sum(v, s, &d->range[1]) +
+                  term_sum(v, s, &d->range[2]) + term_sum(v, s, &d->range[3]) +
+                  single[0][rows[d->single_at[0]]] + single[1][rows[d->single_at[1]]] +
+                  single[2][rows[d->single_at[2]]] + single[3][rows[d->single_at[3]]];
     out->regions = (double)sum * t->regions_scale;
-#undef RW
 }
 
-/* Sites are looked for 64 start positions at a time; the prefix ring is
- * filled just far enough ahead for them (their windows reach 77 past the
- * last start and 80 before the first: 222 rows, within the ring). */
+/* The sites of one batch of starts w + k (bits k of plus and minus, none
+ * whose window leaves the sequence), in order.  Each strand in its own loop
+ * (a branch on the strand would be a coin toss per site), into slot k of a
+ * scratch array, then gathered in order. */
+static hald_scan_site_t *batch_sites(const hald_scan_tables_t *t, const sums_t *v, uint64_t w,
+                                     uint64_t plus, uint64_t minus, hald_scan_site_t *out)
+{
+    hald_scan_site_t at[64];
+    for (uint64_t bits = plus; bits; bits &= bits - 1) {
+        unsigned k = (unsigned)__builtin_ctzll(bits);
+        site_from_sums(t, &PLUS, v, (int64_t)(w + k), &at[k]);
+    }
+    for (uint64_t bits = minus; bits; bits &= bits - 1) {
+        unsigned k = (unsigned)__builtin_ctzll(bits);
+        site_from_sums(t, &MINUS, v, (int64_t)(w + k), &at[k]);
+    }
+    for (uint64_t bits = plus | minus; bits; bits &= bits - 1)
+        *out++ = at[__builtin_ctzll(bits)];
+    return out;
+}
+
+/* Clears the bits of starts w + k whose window leaves [0, seq_len). */
+static uint64_t inside(uint64_t bits, uint64_t w, uint64_t seq_len, const strand_terms_t *d)
+{
+    for (uint64_t b = bits; b; b &= b - 1) {
+        unsigned k = (unsigned)__builtin_ctzll(b);
+        if (w + k < (uint64_t)d->left || w + k + (uint64_t)d->right > seq_len)
+            bits &= ~(UINT64_C(1) << k);
+    }
+    return bits;
+}
+
+/* Where a batch's windows have invalid rows, their counts before each
+ * position from q0 on (counts[0..m]); NULL where they have none. */
+static const uint32_t *invalid_counts(const uint16_t *rows, size_t m, uint32_t *counts)
+{
+    unsigned any = 0;
+    for (size_t i = 0; i < m; i++)
+        any |= rows[i] == HALD_HEX_INVALID;
+    if (!any)
+        return NULL;
+    counts[0] = 0;
+    for (size_t i = 0; i < m; i++)
+        counts[i + 1] = counts[i] + (rows[i] == HALD_HEX_INVALID);
+    return counts;
+}
+
+/* Sites are looked for 64 start positions at a time.  The prefix ring is
+ * filled PREFIX_LEAD positions further than their windows reach (77 past
+ * the last start; 80 before the first), so that the sites read slots whose
+ * vector stores have left the store buffer: a 64-bit load from a 256-bit
+ * store still in flight stalls. */
 #define SITE_BATCH 64
+#define PREFIX_LEAD 32
+static_assert(SITE_BATCH + 80 + 78 + PREFIX_LEAD <= HALD_SCAN_RING, "the live slots fit the ring");
 
 int hald_scan_chunk(const hald_scan_tables_t *t, const char *bases, uint64_t b0, size_t n,
                     uint64_t seq_len, uint64_t s_lo, uint64_t s_hi, hald_buf_t *sites,
@@ -218,28 +329,40 @@ int hald_scan_chunk(const hald_scan_tables_t *t, const char *bases, uint64_t b0,
 {
     if (s_hi <= s_lo)
         return HALD_OK;
-    /* Rows for positions [s_lo − 80, s_hi + 77]. */
-    int64_t q_first = (int64_t)s_lo - 80, q_last = (int64_t)s_hi + 77;
-    uint16_t *rows = malloc((size_t)(q_last - q_first + 1) * sizeof *rows);
-    uint64_t (*ring)[HALD_SCAN_LANES] = calloc(HALD_SCAN_RING, sizeof *ring);
+    /* Rows for positions [s_lo − 80, s_hi + 75]: the windows' hexamers. */
+    int64_t q_first = (int64_t)s_lo - 80, q_last = (int64_t)s_hi + 75;
+    size_t m = (size_t)(q_last - q_first + 1);
+    uint16_t *rows = malloc(m * sizeof *rows);
+    uint64_t *ring = aligned_alloc(64, HALD_SCAN_RING_WORDS * sizeof *ring);
     hald_scan_site_t *out = (hald_scan_site_t *)hald_buf_reserve(
         sites, (size_t)(s_hi - s_lo) * sizeof *out, err); /* at most one site per start */
-    if (!rows || !ring || !out) {
+    size_t n_invalid = 0;
+    if (rows && ring && out) {
+        memset(ring, 0, HALD_SCAN_RING_WORDS * sizeof *ring);
+        n_invalid = fill_rows(t, bases, b0, n, q_first, q_last, rows);
+    } else {
         free(ring);
         free(rows);
-        return hald_error_set(err, HALD_E_NOMEM, "out of memory (scan chunk)");
+        return out ? hald_error_set(err, HALD_E_NOMEM, "out of memory (scan chunk)") : err->code;
     }
-    fill_rows(t, bases, b0, n, q_first, q_last, rows);
-    ringview_t v = {ring, q_first};
-    int64_t done = q_first; /* prefix rows exist for positions before done */
+    sums_t v = {ring, rows, q_first, NULL, 0};
+    uint32_t counts[SITE_BATCH + 80 + 76 + 1];
+    int64_t done = q_first; /* prefix slots exist for positions before done */
     uint64_t last = b0 + n;  /* one past the last base we have */
+    hald_scan_site_t *o = out;
     for (uint64_t w = s_lo; w < s_hi; w += SITE_BATCH) {
         size_t span_n = s_hi - w < SITE_BATCH ? (size_t)(s_hi - w) : SITE_BATCH;
         int64_t need = (int64_t)(w + span_n) + 75; /* last position a window reads */
         if (need >= done) {
-            t->prefix((const int64_t(*)[HALD_SCAN_LANES])t->lanes, rows + (done - q_first),
-                      (size_t)(need + 1 - done), ring, (size_t)(done - q_first));
-            done = need + 1;
+            int64_t upto = need + PREFIX_LEAD < q_last ? need + PREFIX_LEAD : q_last;
+            t->prefix((const hald_scan_row_t *)t->rows, rows + (done - q_first),
+                      (size_t)(upto + 1 - done), ring, (size_t)(done - q_first));
+            done = upto + 1;
+        }
+        if (n_invalid) { /* positions [w − 80, need] */
+            v.invalid_q0 = (int64_t)w - 80;
+            v.invalid = invalid_counts(rows + (v.invalid_q0 - q_first),
+                                       (size_t)(need + 1 - v.invalid_q0), counts);
         }
         /* Sites found 64 positions at a time without a branch per base.
          * The base after the last position may be past the sequence's
@@ -249,20 +372,13 @@ int hald_scan_chunk(const hald_scan_tables_t *t, const char *bases, uint64_t b0,
             t->masks(bases + (w - b0), span_n, &plus, &minus);
         else if (w + 1 < last)
             t->masks(bases + (w - b0), (size_t)(last - w - 1), &plus, &minus);
-        for (uint64_t bits = plus | minus; bits; bits &= bits - 1) {
-            uint64_t s = w + (uint64_t)__builtin_ctzll(bits);
-            int is_plus = (int)((plus >> (s - w)) & 1);
-            if (is_plus ? !(s >= 80 && s + 80 <= seq_len) : !(s >= 78 && s + 82 <= seq_len))
-                continue;
-            memset(out, 0, sizeof *out);
-            out->start = s;
-            out->canonical = 1;
-            out->name = UINT32_MAX;
-            site_from_prefix(t, &v, rows, (int64_t)s, is_plus, out);
-            out++;
-            sites->len += sizeof *out;
+        if (w < 80 || w + SITE_BATCH + 82 > seq_len) { /* near an end */
+            plus = inside(plus, w, seq_len, &PLUS);
+            minus = inside(minus, w, seq_len, &MINUS);
         }
+        o = batch_sites(t, &v, w, plus, minus, o);
     }
+    sites->len += (size_t)(o - out) * sizeof *out;
     free(ring);
     free(rows);
     return HALD_OK;
@@ -277,23 +393,27 @@ void hald_scan_one(const hald_scan_tables_t *t, const char *bases, uint64_t b0, 
     out->name = UINT32_MAX;
     unsigned c0 = code_at(bases, b0, n, start), c1 = code_at(bases, b0, n, start + 1);
     out->canonical = strand == '+' ? (c0 == G && c1 == T) : (c0 == A && c1 == C);
-    int inside = strand == '+' ? start >= 80 && start + 80 <= seq_len
-                               : start >= 78 && start + 82 <= seq_len;
-    if (!inside) {
+    const strand_terms_t *d = strand == '-' ? &MINUS : &PLUS;
+    if (start < (uint64_t)d->left || start + (uint64_t)d->right > seq_len) {
         out->mean = out->regions = NAN;
         out->na_mean = out->na_regions = HALD_NA_LENGTH;
         return;
     }
     /* The same prefix sums as a chunk, over this one window: the same
      * integers, so the same bits as a full scan gives the site. */
-    enum { M = 158 }; /* positions start − 80 .. start + 77 */
+    enum { M = 157 }; /* positions start − 80 .. start + 76 */
     uint16_t rows[M];
-    static_assert(M + 1 <= HALD_SCAN_RING, "one window fits the ring");
-    uint64_t ring[HALD_SCAN_RING][HALD_SCAN_LANES];
+    uint32_t counts[M + 1];
+    _Alignas(64) uint64_t ring[HALD_SCAN_RING_WORDS];
     int64_t q0 = (int64_t)start - 80;
     fill_rows(t, bases, b0, n, q0, q0 + M - 1, rows);
-    memset(ring[0], 0, sizeof ring[0]);
-    t->prefix((const int64_t(*)[HALD_SCAN_LANES])t->lanes, rows, M, ring, 0);
-    ringview_t v = {ring, q0};
-    site_from_prefix(t, &v, rows, (int64_t)start, strand == '+', out);
+    memset(ring, 0, sizeof ring);
+    t->prefix((const hald_scan_row_t *)t->rows, rows, M, ring, 0);
+    sums_t v = {ring, rows, q0, invalid_counts(rows, M, counts), q0};
+    uint8_t canonical = out->canonical;
+    if (strand == '-')
+        site_from_sums(t, &MINUS, &v, (int64_t)start, out);
+    else
+        site_from_sums(t, &PLUS, &v, (int64_t)start, out);
+    out->canonical = canonical;
 }

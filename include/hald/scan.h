@@ -21,6 +21,7 @@
 #include "hald/buf.h"
 #include "hald/engine.h"
 #include "hald/error.h"
+#include "hald/hexamer.h"
 #include "hald/score.h"
 #include "hald/sink.h"
 #include "hald/sites.h"
@@ -33,20 +34,30 @@ extern "C" {
 #define HALD_SCAN_LEFT 80
 #define HALD_SCAN_RIGHT 82
 
-/* Prefix sums of per-row lanes, kept in a ring of HALD_SCAN_RING rows
- * (small enough to stay in the L1 cache): ring[(k + 1) & mask] =
- * ring[k & mask] + lanes[rows[i]] for k = first + i, i < m, lane by lane,
- * modulo 2^64 (differences of prefixes are exact window sums).  Scalar
- * reference and AVX2 versions, identical by construction (integer
- * addition). */
-#define HALD_SCAN_LANES 12
+/* Prefix sums of per-row lanes over the positions of a chunk.  Each
+ * table row holds HALD_SCAN_LANES entries of 48 bits packed in one 64-byte
+ * cache line: entry i at bytes [6i, 6i + 6), little-endian, stored with a
+ * bias of 2^47 (s + 2^47 for a weight s in fixed point) so that loading it
+ * is a plain zero extension; a window sum of k rows subtracts k·2^47.
+ *
+ * The sums live in a ring of HALD_SCAN_RING slots (small enough for the L1
+ * cache), HALD_SCAN_RING_WORDS words: lanes 0..7 of slot k at words
+ * [8k, 8k + 8), lanes 8..9 at [8·RING + 2k, 8·RING + 2k + 2), so that both
+ * parts are aligned vector stores.  For position i < m, slot
+ * (first + i + 1) & (RING − 1) = slot (first + i) & (RING − 1) + table[rows[i]],
+ * lane by lane, modulo 2^64 (differences of prefixes are exact window
+ * sums).  Scalar and AVX2 versions, identical by construction. */
+#define HALD_SCAN_LANES 10
 #define HALD_SCAN_RING 256
-typedef void (*hald_scan_prefix_fn)(const int64_t (*lanes)[HALD_SCAN_LANES], const uint16_t *rows,
-                                    size_t m, uint64_t (*ring)[HALD_SCAN_LANES], size_t first);
-void hald_scan_prefix_scalar(const int64_t (*lanes)[HALD_SCAN_LANES], const uint16_t *rows,
-                             size_t m, uint64_t (*ring)[HALD_SCAN_LANES], size_t first);
-void hald_scan_prefix_avx2(const int64_t (*lanes)[HALD_SCAN_LANES], const uint16_t *rows,
-                           size_t m, uint64_t (*ring)[HALD_SCAN_LANES], size_t first);
+#define HALD_SCAN_RING_WORDS (HALD_SCAN_RING * HALD_SCAN_LANES)
+#define HALD_SCAN_ROW_BYTES 64
+typedef uint8_t hald_scan_row_t[HALD_SCAN_ROW_BYTES];
+typedef void (*hald_scan_prefix_fn)(const hald_scan_row_t *table, const uint16_t *rows, size_t m,
+                                    uint64_t *ring, size_t first);
+void hald_scan_prefix_scalar(const hald_scan_row_t *table, const uint16_t *rows, size_t m,
+                             uint64_t *ring, size_t first);
+void hald_scan_prefix_avx2(const hald_scan_row_t *table, const uint16_t *rows, size_t m,
+                           uint64_t *ring, size_t first);
 
 /* Bit k of *plus: bases[k..k+1] is GT (any case, U as T); of *minus: AC.
  * n <= 64 positions; reads bases[0..n] (the base after the last position
@@ -55,36 +66,33 @@ typedef void (*hald_scan_masks_fn)(const char *bases, size_t n, uint64_t *plus, 
 void hald_scan_site_masks_scalar(const char *bases, size_t n, uint64_t *plus, uint64_t *minus);
 void hald_scan_site_masks_avx2(const char *bases, size_t n, uint64_t *plus, uint64_t *minus);
 
-/* Fixed-point tables: every term of every window sum, scaled by 2^frac so
- * the largest possible window sum still fits in an int64. */
+/* Fixed-point tables: every weight w stored as round(w·2^exp), with exp
+ * the largest that keeps every weight of the model within 47 bits. */
 typedef struct hald_scan_tables {
-    int mean_frac, regions_frac;
-    double mean_scale, regions_scale; /* 2^-frac */
-    /* Per row (4096 = invalid: all zero).  p: plus strand; m: minus strand,
-     * i.e. the table of the reverse-complement row. */
-    int64_t mean_p[HALD_N_HEXAMERS + 1], mean_m[HALD_N_HEXAMERS + 1];
-    int64_t col_p[HALD_N_REGIONS][HALD_N_HEXAMERS + 1];
-    int64_t col_m[HALD_N_REGIONS][HALD_N_HEXAMERS + 1];
-    /* The same per row, side by side, for the prefix sums: lanes
-     * HALD_SCAN_LANES wide (see SCAN_LANE_* in scan.c), lane 10 counting
-     * invalid rows.  One row's lanes are read together, so they share
-     * cache lines. */
-    int64_t lanes[HALD_N_HEXAMERS + 1][HALD_SCAN_LANES];
+    _Alignas(64) hald_scan_row_t rows[HALD_N_HEXAMERS + 1]; /* 4096 = invalid: zero weights */
+    int mean_exp, regions_exp;
+    double mean_scale, regions_scale; /* 2^-exp */
+    /* Columns 2..5 by row (plus strand; minus: of the reverse-complement
+     * row), for the one-hexamer regions. */
+    int64_t single_p[4][HALD_N_HEXAMERS + 1], single_m[4][HALD_N_HEXAMERS + 1];
     hald_hexamer_fn hexamers;
     hald_scan_prefix_fn prefix;
     hald_scan_masks_fn masks;
 } hald_scan_tables_t;
 
-void hald_scan_tables_init(hald_scan_tables_t *t, const hald_scorer_t *scorer);
+/* Allocated (64-byte aligned) and filled from a scorer; NULL when out of
+ * memory.  Free with hald_scan_tables_free. */
+hald_scan_tables_t *hald_scan_tables_new(const hald_scorer_t *scorer, hald_error_t *err);
+void hald_scan_tables_free(hald_scan_tables_t *t);
 
-/* One scored site. */
+/* One scored site (32 bytes, no padding: arrays of them compare as bytes). */
 typedef struct hald_scan_site {
     uint64_t start;
+    double mean, regions;
+    uint32_t name;        /* index into the caller's list (sites mode), or UINT32_MAX */
     char strand;          /* '+' or '-' */
     uint8_t canonical;    /* the reference has GT (+) or AC (-) there */
     uint8_t na_mean, na_regions; /* hald_na_t reasons, 0 if scored */
-    double mean, regions;
-    uint32_t name;        /* index into the caller's list (sites mode), or UINT32_MAX */
 } hald_scan_site_t;
 
 /* Scores every GT/AC site with start in [s_lo, s_hi) of a sequence of

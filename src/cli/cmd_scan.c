@@ -233,15 +233,17 @@ int cmd_scan(cli_ctx_t *c, int argc, char **argv)
     hald_sites_init(&sites);
     hald_weights_t *w = malloc(sizeof *w);
     hald_scorer_t *scorer = malloc(sizeof *scorer);
-    hald_scan_tables_t *tables = malloc(sizeof *tables);
+    hald_scan_tables_t *tables = NULL;
     hald_cpu_t cpu;
-    int rc = w && scorer && tables ? hald_cpu_select(a.cpu, &cpu, &err)
-                                   : hald_error_set(&err, HALD_E_NOMEM, "out of memory");
+    int rc = w && scorer ? hald_cpu_select(a.cpu, &cpu, &err)
+                         : hald_error_set(&err, HALD_E_NOMEM, "out of memory");
     if (rc == HALD_OK)
         rc = cli_load_weights(c, a.weights, w, &err);
     if (rc == HALD_OK) {
         hald_scorer_init(scorer, w, cpu, 0);
-        hald_scan_tables_init(tables, scorer);
+        tables = hald_scan_tables_new(scorer, &err);
+        if (!tables)
+            rc = err.code;
     }
     if (rc == HALD_OK && (a.sites_bed || a.sites_gtf)) {
         rc = load_sites(c, &a, &sites, &err);
@@ -252,7 +254,7 @@ int cmd_scan(cli_ctx_t *c, int argc, char **argv)
                            : hald_scan_serve(tables, a.in, &a.o, &job.tp, &err);
     free(w);
     free(scorer);
-    free(tables);
+    hald_scan_tables_free(tables);
     hald_sites_free(&sites);
     return cli_job_end(c, &job, rc, &err);
 }
