@@ -226,6 +226,43 @@ static void count_site(scan_unit_t *u, const hald_scan_site_t *s)
         u->na[HALD_MODEL_REGIONS][s->na_regions]++;
 }
 
+/* Starts scored at a time within a unit. */
+#define SITE_BLOCK 16384
+
+static uint64_t bin_score(double x)
+{
+    uint64_t bits = UINT64_C(0x7ff8000000000000); /* the one NaN of the format */
+    if (!isnan(x))
+        memcpy(&bits, &x, 8);
+    return bits;
+}
+
+/* Sites as binary records (docs/scan-binary-format.md), counted: the bulk
+ * of a genome scan, so without format_site's per-site choices. */
+static int put_bin_sites(hald_model_set_t models, scan_unit_t *u, const hald_scan_site_t *s,
+                         size_t n, hald_error_t *err)
+{
+    int k = hald_model_count(models);
+    size_t size = 16 + 8 * (size_t)k;
+    char *p = hald_buf_reserve(&u->out, n * size, err);
+    if (!p)
+        return err->code;
+    uint32_t ci = u->chrom_index;
+    for (size_t i = 0; i < n; i++, p += size) {
+        uint64_t rec[4];
+        rec[0] = ci | (uint64_t)(uint8_t)s[i].strand << 32 | (uint64_t)s[i].canonical << 40;
+        rec[1] = s[i].start;
+        rec[2] = bin_score(models & HALD_MODELS_MEAN ? s[i].mean : s[i].regions);
+        rec[3] = bin_score(s[i].regions);
+        memcpy(p, rec, size); /* little-endian hosts; see docs */
+        u->na[HALD_MODEL_MEAN][s[i].na_mean] += s[i].na_mean != 0;
+        u->na[HALD_MODEL_REGIONS][s[i].na_regions] += s[i].na_regions != 0;
+    }
+    u->out.len += n * size;
+    u->n_sites += n;
+    return HALD_OK;
+}
+
 static void scan_unit_work(const scan_cfg_t *c, scan_unit_t *u)
 {
     hald_error_t *err = &u->err;
@@ -250,17 +287,28 @@ static void scan_unit_work(const scan_cfg_t *c, scan_unit_t *u)
         }
         return;
     }
-    if (hald_scan_chunk(c->t, u->bases.data, u->b0, u->bases.len, u->seq_len, u->s_lo, u->s_hi,
-                        &u->sites, err) != HALD_OK)
-        return;
-    const hald_scan_site_t *s = (const hald_scan_site_t *)u->sites.data;
-    size_t n = u->sites.len / sizeof *s;
-    for (size_t i = 0; i < n; i++) {
-        count_site(u, &s[i]);
-        int rc = format_site(c, u, &s[i], NULL, &u->out, err);
-        if (rc < 0)
+    /* A unit's sites scored and written a block at a time, so that they
+     * are still in the cache when written. */
+    for (uint64_t lo = u->s_lo; lo < u->s_hi; lo += SITE_BLOCK) {
+        uint64_t hi = u->s_hi - lo > SITE_BLOCK ? lo + SITE_BLOCK : u->s_hi;
+        u->sites.len = 0;
+        if (hald_scan_chunk(c->t, u->bases.data, u->b0, u->bases.len, u->seq_len, lo, hi, &u->sites,
+                            err) != HALD_OK)
             return;
-        u->not_written += rc == 0 && (c->o->out_format != HALD_SCAN_OUT_BEDGRAPH || s[i].strand == c->o->strand);
+        const hald_scan_site_t *s = (const hald_scan_site_t *)u->sites.data;
+        size_t n = u->sites.len / sizeof *s;
+        if (c->o->out_format == HALD_SCAN_OUT_BIN) {
+            if (put_bin_sites(c->o->models, u, s, n, err) != HALD_OK)
+                return;
+            continue;
+        }
+        for (size_t i = 0; i < n; i++) {
+            count_site(u, &s[i]);
+            int rc = format_site(c, u, &s[i], NULL, &u->out, err);
+            if (rc < 0)
+                return;
+            u->not_written += rc == 0 && (c->o->out_format != HALD_SCAN_OUT_BEDGRAPH || s[i].strand == c->o->strand);
+        }
     }
 }
 

@@ -90,6 +90,21 @@ for i, r in enumerate(rows):
     for x, y in ((m, r[4]), (g, r[5])):
         assert (y == "NA" and math.isnan(x)) or abs(x - float(y)) <= 1e-12 * max(1, abs(x)), (i, x, y)
 PY
+    for model in mean regions; do
+        "$H" scan -q -O bin --model $model --in "$FA" --out "$T/s1.bin"
+        check "binary, --model $model: 24-byte records of that column" python3 - "$T/s1.bin" "$T/scan.tsv" $model <<'PY'
+import struct, sys, math
+data = open(sys.argv[1], "rb").read()
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[2])][1:]
+col = 4 if sys.argv[3] == "mean" else 5
+assert struct.unpack_from("<I", data, 12)[0] == 1 and len(data) == 64 + 24 * len(rows)
+for i, r in enumerate(rows):
+    strand, start, x = struct.unpack_from("<4xBxxxQd", data, 64 + 24 * i)
+    assert chr(strand) == r[3] and start == int(r[1]), (i, r)
+    y = r[col]
+    assert (y == "NA" and math.isnan(x)) or abs(x - float(y)) <= 1e-12 * max(1, abs(x)), (i, x, y)
+PY
+    done
 fi
 
 # 5. --sites: given sites, also where the reference has no GT; windows past
