@@ -254,7 +254,10 @@ static int put_bin_sites(hald_model_set_t models, scan_unit_t *u, const hald_sca
         rec[1] = s[i].start;
         rec[2] = bin_score(models & HALD_MODELS_MEAN ? s[i].mean : s[i].regions);
         rec[3] = bin_score(s[i].regions);
-        memcpy(p, rec, size); /* little-endian hosts; see docs */
+        if (k == 2) /* constant sizes: inline stores, not a call per site */
+            memcpy(p, rec, 32); /* little-endian hosts; see docs */
+        else
+            memcpy(p, rec, 24);
         u->na[HALD_MODEL_MEAN][s[i].na_mean] += s[i].na_mean != 0;
         u->na[HALD_MODEL_REGIONS][s[i].na_regions] += s[i].na_regions != 0;
     }
@@ -414,11 +417,26 @@ static int next_chunk(const scan_cfg_t *c, scan_reader_t *r, scan_unit_t *u, hal
             uint64_t b1 = s_hi + HALD_SCAN_RIGHT < end ? s_hi + HALD_SCAN_RIGHT : end;
             if (u->b0 < r->buf_off)
                 u->b0 = r->buf_off; /* only at the start of a sequence */
-            if (hald_buf_append(&u->chrom, r->name.data, r->name.len + 1, err) != HALD_OK ||
-                (b1 > u->b0 && hald_buf_append(&u->bases, r->buf.data + (u->b0 - r->buf_off),
-                                               (size_t)(b1 - u->b0), err) != HALD_OK))
+            if (hald_buf_append(&u->chrom, r->name.data, r->name.len + 1, err) != HALD_OK)
                 return err->code;
             u->chrom.len--; /* the NUL stays, uncounted */
+            if (u->b0 == r->buf_off && b1 == end && u->bases.len == 0) {
+                /* The unit takes the whole buffer; the reader keeps a copy
+                 * of the overlap with the next chunk only. */
+                hald_buf_t spare = u->bases;
+                u->bases = r->buf;
+                r->buf = spare;
+                uint64_t keep = s_hi > HALD_SCAN_LEFT ? s_hi - HALD_SCAN_LEFT : 0;
+                if (keep < u->b0)
+                    keep = u->b0;
+                if (keep < end && hald_buf_append(&r->buf, u->bases.data + (keep - u->b0),
+                                                  (size_t)(end - keep), err) != HALD_OK)
+                    return err->code;
+                r->buf_off = keep < end ? keep : end;
+            } else if (b1 > u->b0 && hald_buf_append(&u->bases, r->buf.data + (u->b0 - r->buf_off),
+                                                     (size_t)(b1 - u->b0), err) != HALD_OK) {
+                return err->code;
+            }
         }
         r->s_next = s_hi;
         r->site_next = site_hi;
