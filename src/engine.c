@@ -605,7 +605,7 @@ static void unit_init_any(void *u) { unit_init(u); }
 static void unit_free_any(void *u) { unit_free(u); }
 static int unit_decode_any(const hald_buf_t *m, void *u, hald_error_t *err) { return unit_decode(m, u, err); }
 static void unit_process_any(void *cfg, void *u) { unit_process(cfg, u); }
-static int unit_result_encode_any(const void *u, hald_buf_t *m, hald_error_t *err)
+static int unit_result_encode_any(void *u, hald_buf_t *m, hald_error_t *err)
 {
     return unit_result_encode(u, m, err);
 }

@@ -114,8 +114,10 @@ static void pause_briefly(void)
     nanosleep(&ts, NULL);
 }
 
-/* Sends a copy of msg without waiting for the receiver. */
-static int post_send(hald_mpi_t *m, int dest, int tag, const hald_buf_t *msg, hald_error_t *err)
+/* Sends msg without waiting for the receiver.  The message's buffer moves
+ * into the pending send (no copy: results are the bulk of a scan's
+ * traffic); msg gets the send's old buffer back, emptied. */
+static int post_send(hald_mpi_t *m, int dest, int tag, hald_buf_t *msg, hald_error_t *err)
 {
     if (msg->len > (size_t)INT32_MAX)
         return hald_error_set(err, HALD_E_INPUT, "MPI: message of %zu bytes is too large", msg->len);
@@ -124,10 +126,14 @@ static int post_send(hald_mpi_t *m, int dest, int tag, const hald_buf_t *msg, ha
         int slot = reap(m);
         if (slot >= 0) {
             pending_t *p = &m->pending[slot];
-            p->buf.len = 0;
-            int rc = hald_buf_append(&p->buf, msg->data ? msg->data : "", msg->len, err);
-            if (rc == HALD_OK && MPI_Isend(p->buf.data, (int)msg->len, MPI_BYTE, dest, tag,
-                                           MPI_COMM_WORLD, &p->req) != MPI_SUCCESS)
+            hald_buf_t old = p->buf;
+            p->buf = *msg;
+            *msg = old;
+            msg->len = 0;
+            int rc = HALD_OK;
+            static const char none = 0;
+            if (MPI_Isend(p->buf.data ? p->buf.data : &none, (int)p->buf.len, MPI_BYTE, dest, tag,
+                          MPI_COMM_WORLD, &p->req) != MPI_SUCCESS)
                 rc = hald_error_set(err, HALD_E_IO, "MPI_Isend to rank %d failed", dest);
             p->used = rc == HALD_OK;
             pthread_mutex_unlock(&m->lock);
@@ -166,7 +172,7 @@ static int try_recv(hald_mpi_t *m, int source, int tag, hald_buf_t *msg, int *ta
     return rc;
 }
 
-static int tp_send_unit(void *ctx, int rank, const hald_buf_t *msg, hald_error_t *err)
+static int tp_send_unit(void *ctx, int rank, hald_buf_t *msg, hald_error_t *err)
 {
     return post_send(ctx, rank, TAG_UNIT, msg, err);
 }
@@ -184,6 +190,7 @@ static int tp_send_end(void *ctx, hald_error_t *err)
     hald_buf_init(&empty);
     for (int r = 1; r < m->size; r++) {
         int rc = post_send(m, r, TAG_END, &empty, err);
+        hald_buf_free(&empty); /* a pending send's old buffer, handed back */
         if (rc != HALD_OK)
             return rc;
     }
@@ -197,7 +204,7 @@ static int tp_poll_unit(void *ctx, hald_buf_t *msg, hald_error_t *err)
     return rc == 1 && tag == TAG_END ? 2 : rc;
 }
 
-static int tp_send_result(void *ctx, const hald_buf_t *msg, hald_error_t *err)
+static int tp_send_result(void *ctx, hald_buf_t *msg, hald_error_t *err)
 {
     return post_send(ctx, 0, TAG_RESULT, msg, err);
 }

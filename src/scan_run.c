@@ -18,7 +18,7 @@
 #include "hald/serve.h"
 
 #define SLOTS_PER_THREAD 3
-#define SLOTS_PER_RANK 3
+#define SLOTS_PER_RANK 6
 #define SCAN_BIN_MAGIC "HALDSCN"
 #define SCAN_BIN_HEADER 64u
 
@@ -76,6 +76,28 @@ static void unit_free(scan_unit_t *u)
     hald_buf_free(&u->bases);
     hald_buf_free(&u->out);
     hald_buf_free(&u->sites);
+}
+
+/* A unit's output starts with room for this head, so that a serving rank
+ * sends the output as its result message without copying it, and rank 0
+ * takes the message as the unit's output. */
+typedef struct result_head {
+    uint64_t seq;
+    int64_t code;
+    char msg[HALD_ERROR_MSG_MAX];
+    uint64_t n_sites, not_written;
+    uint64_t na[HALD_N_MODELS][HALD_N_NA];
+    uint64_t payload; /* bytes of output after the head */
+} result_head_t;
+
+/* Empties a unit's output, keeping room for the head. */
+static int out_begin(scan_unit_t *u, hald_error_t *err)
+{
+    u->out.len = 0;
+    if (!hald_buf_reserve(&u->out, sizeof(result_head_t), err))
+        return err->code;
+    u->out.len = sizeof(result_head_t);
+    return HALD_OK;
 }
 
 /* ================================================================ output */
@@ -270,7 +292,8 @@ static void scan_unit_work(const scan_cfg_t *c, scan_unit_t *u)
 {
     hald_error_t *err = &u->err;
     u->sites.len = 0;
-    u->out.len = 0;
+    if (out_begin(u, err) != HALD_OK)
+        return;
     const hald_site_chrom_t *sc = NULL;
     if (c->o->sites) {
         sc = hald_sites_find(c->o->sites, u->chrom.data, u->chrom.len);
@@ -457,6 +480,7 @@ typedef struct scan_engine {
     hald_scan_stats_t *st;
     hald_error_t read_err, write_err;
     hald_buf_t msg_out, msg_in;
+    hald_dealer_t dealer;
     double t0, last;
 } scan_engine_t;
 
@@ -515,43 +539,48 @@ static int decode_unit(const hald_buf_t *m, scan_unit_t *u, hald_error_t *err)
     return HALD_OK;
 }
 
-static int encode_result(const scan_unit_t *u, hald_buf_t *m, hald_error_t *err)
+static int encode_result(scan_unit_t *u, hald_buf_t *m, hald_error_t *err)
 {
-    int64_t code = u->err.code;
-    m->len = 0;
-    int rc = hald_buf_append(m, &u->seq, 8, err);
-    if (rc == HALD_OK)
-        rc = hald_buf_append(m, &code, 8, err);
-    if (rc == HALD_OK)
-        rc = hald_buf_append(m, u->err.msg, sizeof u->err.msg, err);
-    uint64_t counts[2] = {u->n_sites, u->not_written};
-    if (rc == HALD_OK)
-        rc = hald_buf_append(m, counts, sizeof counts, err);
-    if (rc == HALD_OK)
-        rc = hald_buf_append(m, u->na, sizeof u->na, err);
-    return rc == HALD_OK ? put_buf(m, &u->out, err) : rc;
+    if (u->out.len < sizeof(result_head_t)) { /* the work failed before any output */
+        int rc = out_begin(u, err);
+        if (rc != HALD_OK)
+            return rc;
+    }
+    result_head_t h;
+    memset(&h, 0, sizeof h);
+    h.seq = u->seq;
+    h.code = u->err.code;
+    memcpy(h.msg, u->err.msg, sizeof h.msg);
+    h.n_sites = u->n_sites;
+    h.not_written = u->not_written;
+    memcpy(h.na, u->na, sizeof h.na);
+    h.payload = u->out.len - sizeof h;
+    memcpy(u->out.data, &h, sizeof h);
+    hald_buf_t spare = *m;
+    *m = u->out;
+    u->out = spare;
+    u->out.len = 0;
+    return HALD_OK;
 }
 
-static int decode_result(const hald_buf_t *m, scan_unit_t *u, hald_error_t *err)
+static int decode_result(hald_buf_t *m, scan_unit_t *u, hald_error_t *err)
 {
-    const char *p = m->data;
-    size_t need = 8 + 8 + sizeof u->err.msg + 16 + sizeof u->na, left = m->len;
-    uint64_t seq, counts[2];
-    int64_t code;
-    if (left < need)
+    result_head_t h;
+    if (m->len < sizeof h)
         return hald_error_set(err, HALD_E_INPUT, "malformed scan result message");
-    memcpy(&seq, p, 8);
-    memcpy(&code, p + 8, 8);
-    memcpy(u->err.msg, p + 16, sizeof u->err.msg);
-    u->err.msg[sizeof u->err.msg - 1] = '\0';
-    memcpy(counts, p + 16 + sizeof u->err.msg, sizeof counts);
-    memcpy(u->na, p + 32 + sizeof u->err.msg, sizeof u->na);
-    p += need, left -= need;
-    if (seq != u->seq || get_buf(&p, &left, &u->out, err) != 0)
+    memcpy(&h, m->data, sizeof h);
+    if (h.seq != u->seq || h.payload != m->len - sizeof h)
         return hald_error_set(err, HALD_E_INPUT, "malformed scan result for unit %llu",
                               (unsigned long long)u->seq);
-    u->err.code = (hald_status_t)code;
-    u->n_sites = counts[0], u->not_written = counts[1];
+    memcpy(u->err.msg, h.msg, sizeof u->err.msg);
+    u->err.msg[sizeof u->err.msg - 1] = '\0';
+    u->err.code = (hald_status_t)h.code;
+    u->n_sites = h.n_sites, u->not_written = h.not_written;
+    memcpy(u->na, h.na, sizeof u->na);
+    hald_buf_t spare = u->out;
+    u->out = *m;
+    *m = spare;
+    m->len = 0;
     return HALD_OK;
 }
 
@@ -577,7 +606,7 @@ static int scan_read(void *ctx, void *slot)
     }
     u->seq = e->next_seq++;
     if (e->tp && e->tp->n_ranks > 1) {
-        u->rank = (int)(u->seq % (uint64_t)e->tp->n_ranks);
+        u->rank = hald_dealer_pick(&e->dealer);
         if (u->rank != 0) {
             int rc = encode_unit(u, &e->msg_out, &e->read_err);
             if (rc == HALD_OK)
@@ -614,6 +643,7 @@ static int scan_write(void *ctx, void *slot)
             return HALD_OPIPE_AGAIN;
         if (rc < 0 || decode_result(&e->msg_in, u, &e->write_err) != HALD_OK)
             return e->write_err.code;
+        hald_dealer_done(&e->dealer, u->rank);
     }
     if (u->err.code != HALD_OK) {
         if (u->rank != 0)
@@ -622,7 +652,10 @@ static int scan_write(void *ctx, void *slot)
         e->write_err = u->err;
         return u->err.code;
     }
-    int rc = hald_sink_write(e->sink, u->out.data, u->out.len, &e->write_err);
+    int rc = u->out.len <= sizeof(result_head_t)
+                 ? HALD_OK
+                 : hald_sink_write(e->sink, u->out.data + sizeof(result_head_t),
+                                   u->out.len - sizeof(result_head_t), &e->write_err);
     if (rc != HALD_OK)
         return rc;
     hald_scan_stats_t *st = e->st;
@@ -649,7 +682,7 @@ static void scan_unit_init(void *u)
 static void scan_unit_fini(void *u) { unit_free(u); }
 static int scan_decode(const hald_buf_t *m, void *u, hald_error_t *err) { return decode_unit(m, u, err); }
 static void scan_process(void *cfg, void *u) { scan_unit_work(cfg, u); }
-static int scan_encode_result(const void *u, hald_buf_t *m, hald_error_t *err)
+static int scan_encode_result(void *u, hald_buf_t *m, hald_error_t *err)
 {
     return encode_result(u, m, err);
 }
@@ -675,8 +708,8 @@ int hald_scan_run(const hald_scan_tables_t *t, const char *path, hald_sink_t *ou
     if (!e.rd.reader)
         return err->code;
     e.cfg = (scan_cfg_t){t, o, hald_reader_name(e.rd.reader)};
-    int rc = HALD_OK;
-    e.rd.fasta = hald_fasta_stream_new(e.rd.reader, err);
+    int rc = hald_dealer_init(&e.dealer, tp ? tp->n_ranks : 1, SLOTS_PER_RANK, err);
+    e.rd.fasta = rc == HALD_OK ? hald_fasta_stream_new(e.rd.reader, err) : NULL;
     if (!e.rd.fasta)
         rc = err->code;
     if (rc == HALD_OK)
@@ -706,6 +739,7 @@ int hald_scan_run(const hald_scan_tables_t *t, const char *path, hald_sink_t *ou
     hald_buf_free(&e.rd.buf);
     hald_buf_free(&e.msg_out);
     hald_buf_free(&e.msg_in);
+    hald_dealer_free(&e.dealer);
     return rc;
 }
 

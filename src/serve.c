@@ -24,6 +24,41 @@ int hald_run_slots(const hald_opipe_steps_t *steps, void *ctx, const hald_unit_o
     return rc;
 }
 
+int hald_dealer_init(hald_dealer_t *d, int n_ranks, int limit, hald_error_t *err)
+{
+    d->n_ranks = n_ranks > 1 ? n_ranks : 1;
+    d->limit = limit;
+    d->next = 0;
+    d->in_flight = calloc((size_t)d->n_ranks, sizeof *d->in_flight);
+    return d->in_flight ? HALD_OK : hald_error_set(err, HALD_E_NOMEM, "out of memory");
+}
+
+void hald_dealer_free(hald_dealer_t *d)
+{
+    free(d->in_flight);
+    d->in_flight = NULL;
+}
+
+int hald_dealer_pick(hald_dealer_t *d)
+{
+    int others = d->n_ranks - 1;
+    for (int i = 0; i < others; i++) {
+        int r = 1 + (d->next + i) % others;
+        if (__atomic_load_n(&d->in_flight[r], __ATOMIC_ACQUIRE) < d->limit) {
+            __atomic_add_fetch(&d->in_flight[r], 1, __ATOMIC_ACQ_REL);
+            d->next = r % others; /* the next search starts after r */
+            return r;
+        }
+    }
+    return 0;
+}
+
+void hald_dealer_done(hald_dealer_t *d, int rank)
+{
+    if (rank > 0)
+        __atomic_sub_fetch(&d->in_flight[rank], 1, __ATOMIC_ACQ_REL);
+}
+
 /* Units in flight per thread on a serving rank. */
 #define SERVE_SLOTS_PER_THREAD 3
 

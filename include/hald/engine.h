@@ -47,8 +47,9 @@ extern "C" {
 typedef struct hald_transport {
     int n_ranks; /* including the caller */
     void *ctx;
-    /* Rank 0: hands a serialised unit to rank r (1 <= r < n_ranks). */
-    int (*send_unit)(void *ctx, int rank, const hald_buf_t *msg, hald_error_t *err);
+    /* Rank 0: hands a serialised unit to rank r (1 <= r < n_ranks).  Sends
+     * take the message's buffer (no copy) and leave msg empty. */
+    int (*send_unit)(void *ctx, int rank, hald_buf_t *msg, hald_error_t *err);
     /* Rank 0: the next result of rank r into msg: 1 when one arrived, 0 not
      * yet, negative on error. */
     int (*poll_result)(void *ctx, int rank, hald_buf_t *msg, hald_error_t *err);
@@ -58,7 +59,7 @@ typedef struct hald_transport {
      * negative on error. */
     int (*poll_unit)(void *ctx, hald_buf_t *msg, hald_error_t *err);
     /* Other ranks: returns a serialised result to rank 0. */
-    int (*send_result)(void *ctx, const hald_buf_t *msg, hald_error_t *err);
+    int (*send_result)(void *ctx, hald_buf_t *msg, hald_error_t *err);
 } hald_transport_t;
 
 typedef struct hald_engine_opts {
