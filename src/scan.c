@@ -218,6 +218,14 @@ typedef struct sums {
     int64_t invalid_q0;      /* invalid[q − invalid_q0] */
 } sums_t;
 
+/* Zero sums in slot 0, where the prefix starts; it writes every other
+ * slot before a site reads it. */
+static void ring_start(uint64_t *ring)
+{
+    memset(ring, 0, 8 * sizeof *ring);
+    memset(ring + 8 * HALD_SCAN_RING, 0, 2 * sizeof *ring);
+}
+
 /* Ring word of a lane in slot k: lanes 0..7 in the first part, 8..9 in
  * the second. */
 static inline size_t ring_word(int lane, size_t k)
@@ -338,7 +346,7 @@ int hald_scan_chunk(const hald_scan_tables_t *t, const char *bases, uint64_t b0,
         sites, (size_t)(s_hi - s_lo) * sizeof *out, err); /* at most one site per start */
     size_t n_invalid = 0;
     if (rows && ring && out) {
-        memset(ring, 0, HALD_SCAN_RING_WORDS * sizeof *ring);
+        ring_start(ring);
         n_invalid = fill_rows(t, bases, b0, n, q_first, q_last, rows);
     } else {
         free(ring);
@@ -407,7 +415,7 @@ void hald_scan_one(const hald_scan_tables_t *t, const char *bases, uint64_t b0, 
     _Alignas(64) uint64_t ring[HALD_SCAN_RING_WORDS];
     int64_t q0 = (int64_t)start - 80;
     fill_rows(t, bases, b0, n, q0, q0 + M - 1, rows);
-    memset(ring, 0, sizeof ring);
+    ring_start(ring);
     t->prefix((const hald_scan_row_t *)t->rows, rows, M, ring, 0);
     sums_t v = {ring, rows, q0, invalid_counts(rows, M, counts), q0};
     uint8_t canonical = out->canonical;
