@@ -126,6 +126,8 @@ hald_scan_tables_t *hald_scan_tables_new(const hald_scorer_t *s, hald_error_t *e
             lane[LANE_C1_M] = fixed(s->region_w[1][rc], re);
             lane[LANE_C6_M] = fixed(s->region_w[6][rc], re);
             lane[LANE_C7_M] = fixed(s->region_w[7][rc], re);
+            t->mean_lanes[h][0] = lane[LANE_MEAN_P];
+            t->mean_lanes[h][1] = lane[LANE_MEAN_M];
             for (int c = 0; c < 4; c++) {
                 t->single_p[c][h] = fixed(s->region_w[2 + c][h], re);
                 t->single_m[c][h] = fixed(s->region_w[2 + c][rc], re);
@@ -247,11 +249,23 @@ static inline uint32_t term_invalid(const sums_t *v, int64_t s, const term_t *t)
     return v->invalid[s + t->hi + 1 - v->invalid_q0] - v->invalid[s + t->lo - v->invalid_q0];
 }
 
+/* The mean's window sum: from the ten-lane ring, or from the two-lane ring
+ * of a mean-only scan (lane 0 plus, 1 minus; no bias). */
+static inline int64_t mean_sum(const sums_t *v, int64_t s, const strand_terms_t *d, int mean_only)
+{
+    if (!mean_only)
+        return term_sum(v, s, &d->mean);
+    size_t hi = (size_t)(s + d->mean.hi + 1 - v->q0) & RING_MASK;
+    size_t lo = (size_t)(s + d->mean.lo - v->q0) & RING_MASK;
+    size_t lane = d->strand == '-';
+    return (int64_t)(v->ring[2 * hi + lane] - v->ring[2 * lo + lane]);
+}
+
 /* Scores of the site at s on strand d (PLUS or MINUS: inlined with the
- * constants folded). */
+ * constants folded); mean_only leaves regions NaN. */
 static inline __attribute__((always_inline)) void
 site_from_sums(const hald_scan_tables_t *t, const strand_terms_t *d, const sums_t *v, int64_t s,
-               hald_scan_site_t *out)
+               int mean_only, hald_scan_site_t *out)
 {
     const int64_t(*single)[HALD_N_HEXAMERS + 1] = d->strand == '+' ? t->single_p : t->single_m;
     uint32_t inv = v->invalid ? term_invalid(v, s, &d->mean) : 0;
@@ -260,7 +274,12 @@ site_from_sums(const hald_scan_tables_t *t, const strand_terms_t *d, const sums_
     out->canonical = 1;
     out->na_mean = out->na_regions = 0;
     out->name = UINT32_MAX;
-    out->mean = (double)term_sum(v, s, &d->mean) * t->mean_scale / (double)(inv < 155 ? 155 - inv : 1);
+    out->mean = (double)mean_sum(v, s, d, mean_only) * t->mean_scale /
+                (double)(inv < 155 ? 155 - inv : 1);
+    if (mean_only) {
+        out->regions = NAN;
+        return;
+    }
     if (inv && (term_invalid(v, s, &d->used[0]) || term_invalid(v, s, &d->used[1]) ||
                 term_invalid(v, s, &d->used[2]))) {
         out->regions = NAN;
@@ -279,17 +298,18 @@ site_from_sums(const hald_scan_tables_t *t, const strand_terms_t *d, const sums_
  * whose window leaves the sequence), in order.  Each strand in its own loop
  * (a branch on the strand would be a coin toss per site), into slot k of a
  * scratch array, then gathered in order. */
-static hald_scan_site_t *batch_sites(const hald_scan_tables_t *t, const sums_t *v, uint64_t w,
-                                     uint64_t plus, uint64_t minus, hald_scan_site_t *out)
+static inline __attribute__((always_inline)) hald_scan_site_t *
+batch_sites(const hald_scan_tables_t *t, const sums_t *v, uint64_t w, uint64_t plus, uint64_t minus,
+            int mean_only, hald_scan_site_t *out)
 {
     hald_scan_site_t at[64];
     for (uint64_t bits = plus; bits; bits &= bits - 1) {
         unsigned k = (unsigned)__builtin_ctzll(bits);
-        site_from_sums(t, &PLUS, v, (int64_t)(w + k), &at[k]);
+        site_from_sums(t, &PLUS, v, (int64_t)(w + k), mean_only, &at[k]);
     }
     for (uint64_t bits = minus; bits; bits &= bits - 1) {
         unsigned k = (unsigned)__builtin_ctzll(bits);
-        site_from_sums(t, &MINUS, v, (int64_t)(w + k), &at[k]);
+        site_from_sums(t, &MINUS, v, (int64_t)(w + k), mean_only, &at[k]);
     }
     for (uint64_t bits = plus | minus; bits; bits &= bits - 1)
         *out++ = at[__builtin_ctzll(bits)];
@@ -331,12 +351,26 @@ static const uint32_t *invalid_counts(const uint16_t *rows, size_t m, uint32_t *
 #define PREFIX_LEAD 32
 static_assert(SITE_BATCH + 80 + 78 + PREFIX_LEAD <= HALD_SCAN_RING, "the live slots fit the ring");
 
-int hald_scan_chunk(const hald_scan_tables_t *t, const char *bases, uint64_t b0, size_t n,
-                    uint64_t seq_len, uint64_t s_lo, uint64_t s_hi, hald_buf_t *sites,
-                    hald_error_t *err)
+/* Prefix sums of the two mean lanes (a mean-only scan): 16 bytes a row,
+ * which plain 64-bit adds (or the compiler's vectors) handle. */
+static void prefix_mean(const int64_t (*lanes)[2], const uint16_t *rows, size_t m, uint64_t *ring,
+                        size_t first)
 {
-    if (s_hi <= s_lo)
-        return HALD_OK;
+    size_t k = first & RING_MASK;
+    uint64_t p = ring[2 * k], q = ring[2 * k + 1];
+    for (size_t i = 0; i < m; i++) {
+        p += (uint64_t)lanes[rows[i]][0];
+        q += (uint64_t)lanes[rows[i]][1];
+        k = (k + 1) & RING_MASK;
+        ring[2 * k] = p;
+        ring[2 * k + 1] = q;
+    }
+}
+
+static inline __attribute__((always_inline)) int
+scan_chunk(const hald_scan_tables_t *t, const char *bases, uint64_t b0, size_t n, uint64_t seq_len,
+           uint64_t s_lo, uint64_t s_hi, int mean_only, hald_buf_t *sites, hald_error_t *err)
+{
     /* Rows for positions [s_lo − 80, s_hi + 75]: the windows' hexamers. */
     int64_t q_first = (int64_t)s_lo - 80, q_last = (int64_t)s_hi + 75;
     size_t m = (size_t)(q_last - q_first + 1);
@@ -363,8 +397,12 @@ int hald_scan_chunk(const hald_scan_tables_t *t, const char *bases, uint64_t b0,
         int64_t need = (int64_t)(w + span_n) + 75; /* last position a window reads */
         if (need >= done) {
             int64_t upto = need + PREFIX_LEAD < q_last ? need + PREFIX_LEAD : q_last;
-            t->prefix((const hald_scan_row_t *)t->rows, rows + (done - q_first),
-                      (size_t)(upto + 1 - done), ring, (size_t)(done - q_first));
+            if (mean_only)
+                prefix_mean((const int64_t(*)[2])t->mean_lanes, rows + (done - q_first),
+                            (size_t)(upto + 1 - done), ring, (size_t)(done - q_first));
+            else
+                t->prefix((const hald_scan_row_t *)t->rows, rows + (done - q_first),
+                          (size_t)(upto + 1 - done), ring, (size_t)(done - q_first));
             done = upto + 1;
         }
         if (n_invalid) { /* positions [w − 80, need] */
@@ -384,12 +422,23 @@ int hald_scan_chunk(const hald_scan_tables_t *t, const char *bases, uint64_t b0,
             plus = inside(plus, w, seq_len, &PLUS);
             minus = inside(minus, w, seq_len, &MINUS);
         }
-        o = batch_sites(t, &v, w, plus, minus, o);
+        o = batch_sites(t, &v, w, plus, minus, mean_only, o);
     }
     sites->len += (size_t)(o - out) * sizeof *out;
     free(ring);
     free(rows);
     return HALD_OK;
+}
+
+int hald_scan_chunk(const hald_scan_tables_t *t, const char *bases, uint64_t b0, size_t n,
+                    uint64_t seq_len, uint64_t s_lo, uint64_t s_hi, hald_model_set_t models,
+                    hald_buf_t *sites, hald_error_t *err)
+{
+    if (s_hi <= s_lo)
+        return HALD_OK;
+    if (models == HALD_MODELS_MEAN)
+        return scan_chunk(t, bases, b0, n, seq_len, s_lo, s_hi, 1, sites, err);
+    return scan_chunk(t, bases, b0, n, seq_len, s_lo, s_hi, 0, sites, err);
 }
 
 void hald_scan_one(const hald_scan_tables_t *t, const char *bases, uint64_t b0, size_t n,
@@ -420,8 +469,8 @@ void hald_scan_one(const hald_scan_tables_t *t, const char *bases, uint64_t b0, 
     sums_t v = {ring, rows, q0, invalid_counts(rows, M, counts), q0};
     uint8_t canonical = out->canonical;
     if (strand == '-')
-        site_from_sums(t, &MINUS, &v, (int64_t)start, out);
+        site_from_sums(t, &MINUS, &v, (int64_t)start, 0, out);
     else
-        site_from_sums(t, &PLUS, &v, (int64_t)start, out);
+        site_from_sums(t, &PLUS, &v, (int64_t)start, 0, out);
     out->canonical = canonical;
 }

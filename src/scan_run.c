@@ -318,8 +318,8 @@ static void scan_unit_work(const scan_cfg_t *c, scan_unit_t *u)
     for (uint64_t lo = u->s_lo; lo < u->s_hi; lo += SITE_BLOCK) {
         uint64_t hi = u->s_hi - lo > SITE_BLOCK ? lo + SITE_BLOCK : u->s_hi;
         u->sites.len = 0;
-        if (hald_scan_chunk(c->t, u->bases.data, u->b0, u->bases.len, u->seq_len, lo, hi, &u->sites,
-                            err) != HALD_OK)
+        if (hald_scan_chunk(c->t, u->bases.data, u->b0, u->bases.len, u->seq_len, lo, hi,
+                            c->o->models, &u->sites, err) != HALD_OK)
             return;
         const hald_scan_site_t *s = (const hald_scan_site_t *)u->sites.data;
         size_t n = u->sites.len / sizeof *s;

@@ -113,7 +113,7 @@ static void check_against_direct(fixture_t *f, hald_cpu_t cpu)
     hald_buf_t sites;
     hald_buf_init(&sites);
     hald_error_t err;
-    assert_int_equal(hald_scan_chunk(f->tables, seq, 0, n, n, 0, n, &sites, &err), HALD_OK);
+    assert_int_equal(hald_scan_chunk(f->tables, seq, 0, n, n, 0, n, HALD_MODELS_BOTH, &sites, &err), HALD_OK);
     const hald_scan_site_t *s = (const hald_scan_site_t *)sites.data;
     size_t count = sites.len / sizeof *s, plus = 0, minus = 0, na = 0;
     assert_true(count > 5000);
@@ -169,18 +169,53 @@ static void test_chunks_give_the_same_bits(void **state)
     hald_buf_init(&whole);
     hald_buf_init(&parts);
     hald_error_t err;
-    assert_int_equal(hald_scan_chunk(f->tables, seq, 0, n, n, 0, n, &whole, &err), HALD_OK);
+    assert_int_equal(hald_scan_chunk(f->tables, seq, 0, n, n, 0, n, HALD_MODELS_BOTH, &whole, &err), HALD_OK);
     uint64_t step = 333;
     for (uint64_t lo = 0; lo < n; lo += step) {
         uint64_t hi = lo + step < n ? lo + step : n;
         uint64_t b0 = lo > 80 ? lo - 80 : 0, b1 = hi + 82 < n ? hi + 82 : n;
         assert_int_equal(hald_scan_chunk(f->tables, seq + b0, b0, (size_t)(b1 - b0), n, lo, hi,
-                                         &parts, &err), HALD_OK);
+                                         HALD_MODELS_BOTH, &parts, &err), HALD_OK);
     }
     assert_int_equal(whole.len, parts.len);
     assert_memory_equal(whole.data, parts.data, whole.len);
     hald_buf_free(&whole);
     hald_buf_free(&parts);
+    free(seq);
+}
+
+/* A mean-only scan (two lanes) finds the same sites with the same mean
+ * bits, split or not. */
+static void test_mean_only_gives_the_same_means(void **state)
+{
+    fixture_t *f = *state;
+    hald_scorer_init(&f->scorer, &f->w, hald_cpu_has_avx2() ? HALD_CPU_AVX2 : HALD_CPU_SCALAR, 0);
+    use_tables(f);
+    size_t n = 30000;
+    char *seq = random_seq(n, 11);
+    hald_buf_t both, mean;
+    hald_buf_init(&both);
+    hald_buf_init(&mean);
+    hald_error_t err;
+    assert_int_equal(hald_scan_chunk(f->tables, seq, 0, n, n, 0, n, HALD_MODELS_BOTH, &both, &err), HALD_OK);
+    for (uint64_t lo = 0; lo < n; lo += 4099) {
+        uint64_t hi = lo + 4099 < n ? lo + 4099 : n;
+        uint64_t b0 = lo > 80 ? lo - 80 : 0, b1 = hi + 82 < n ? hi + 82 : n;
+        assert_int_equal(hald_scan_chunk(f->tables, seq + b0, b0, (size_t)(b1 - b0), n, lo, hi,
+                                         HALD_MODELS_MEAN, &mean, &err), HALD_OK);
+    }
+    const hald_scan_site_t *a = (const hald_scan_site_t *)both.data, *b = (const hald_scan_site_t *)mean.data;
+    size_t count = both.len / sizeof *a;
+    assert_int_equal(count, mean.len / sizeof *b);
+    assert_true(count > 3000);
+    for (size_t i = 0; i < count; i++) {
+        assert_int_equal(a[i].start, b[i].start);
+        assert_int_equal(a[i].strand, b[i].strand);
+        assert_memory_equal(&a[i].mean, &b[i].mean, sizeof a[i].mean);
+        assert_true(isnan(b[i].regions) && b[i].na_regions == 0);
+    }
+    hald_buf_free(&both);
+    hald_buf_free(&mean);
     free(seq);
 }
 
@@ -224,6 +259,7 @@ int main(void)
         cmocka_unit_test(test_scan_equals_direct_scalar),
         cmocka_unit_test(test_scan_equals_direct_avx2),
         cmocka_unit_test(test_chunks_give_the_same_bits),
+        cmocka_unit_test(test_mean_only_gives_the_same_means),
         cmocka_unit_test(test_avx2_prefix_and_masks),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
