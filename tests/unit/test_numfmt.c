@@ -65,6 +65,27 @@ static void test_u64(void **state)
         assert_int_equal(n, strlen(ref));
         assert_memory_equal(buf, ref, n);
     }
+    /* Every digit count and the boundaries between them. */
+    unsigned long long p = 1;
+    for (int d = 0; d < 20; d++, p *= 10) {
+        for (unsigned long long v = p > 3 ? p - 3 : 0; v < p + 3; v++) {
+            char ref[24];
+            snprintf(ref, sizeof ref, "%llu", v);
+            size_t n = hald_format_u64(v, buf);
+            assert_int_equal(n, strlen(ref));
+            assert_memory_equal(buf, ref, n);
+        }
+    }
+    uint64_t r = 12345;
+    for (int i = 0; i < 200000; i++) {
+        r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+        unsigned long long v = r >> (r % 64);
+        char ref[24];
+        snprintf(ref, sizeof ref, "%llu", v);
+        size_t n = hald_format_u64(v, buf);
+        assert_int_equal(n, strlen(ref));
+        assert_memory_equal(buf, ref, n);
+    }
 }
 
 int main(void)
