@@ -35,6 +35,26 @@ static void test_fixed_values(void **state)
         check(values[i]);
 }
 
+/* Around every power of ten the fast path covers: where the exponent
+ * guess and the rounding to 15 digits change. */
+static void test_powers_of_ten(void **state)
+{
+    (void)state;
+    for (int k = -7; k <= 17; k++) {
+        double p = pow(10.0, k);
+        const double around[] = {p, nextafter(p, 0.0), nextafter(p, INFINITY), p * (1 - 4e-16),
+                                 p * (1 - 6e-16), p * (1 + 4e-16), p * 0.999999999999999,
+                                 p * 0.9999999999999995, p * 9.999999999999995, p * 9.99999999999995};
+        for (size_t i = 0; i < sizeof around / sizeof around[0]; i++) {
+            double x = around[i];
+            for (int j = 0; j < 8; j++, x = nextafter(x, INFINITY)) {
+                check(x);
+                check(-x);
+            }
+        }
+    }
+}
+
 static void test_random_values(void **state)
 {
     (void)state;
@@ -92,6 +112,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fixed_values),
+        cmocka_unit_test(test_powers_of_ten),
         cmocka_unit_test(test_random_values),
         cmocka_unit_test(test_u64),
     };
