@@ -31,8 +31,12 @@ int hald_mpi_finish(hald_mpi_t *m) { return (void)m, HALD_OK; }
 #include <time.h>
 
 enum { TAG_UNIT = 1, TAG_END = 2, TAG_RESULT = 3 };
-/* Sends in flight before a sender waits for some to complete. */
-#define MAX_PENDING 8
+/* Sends in flight before a sender waits for some to complete: rank 0
+ * may have a few units queued for every other rank (a unit waits in
+ * flight until that rank has a free slot), so the number grows with the
+ * ranks; a serving rank has only its results in flight. */
+#define PENDING_BASE 8
+#define PENDING_PER_RANK 8
 
 typedef struct pending {
     MPI_Request req;
@@ -43,7 +47,8 @@ typedef struct pending {
 struct hald_mpi {
     int rank, size;
     pthread_mutex_t lock;
-    pending_t pending[MAX_PENDING];
+    int n_pending;
+    pending_t *pending;
 };
 
 int hald_mpi_available(void) { return 1; }
@@ -77,9 +82,17 @@ int hald_mpi_start(int *argc, char ***argv, hald_mpi_t **out, hald_error_t *err)
     }
     MPI_Comm_rank(MPI_COMM_WORLD, &m->rank);
     MPI_Comm_size(MPI_COMM_WORLD, &m->size);
+    m->n_pending = PENDING_BASE + (m->rank == 0 ? PENDING_PER_RANK * (m->size - 1) : 0);
+    m->pending = calloc((size_t)m->n_pending, sizeof *m->pending);
+    if (!m->pending) {
+        hald_error_set(err, HALD_E_NOMEM, "MPI: out of memory");
+        MPI_Abort(MPI_COMM_WORLD, 2);
+        return HALD_E_NOMEM;
+    }
     if (m->size <= 1) {
         MPI_Finalize();
         pthread_mutex_destroy(&m->lock);
+        free(m->pending);
         free(m);
         return HALD_OK;
     }
@@ -94,7 +107,7 @@ int hald_mpi_size(const hald_mpi_t *m) { return m ? m->size : 1; }
 static int reap(hald_mpi_t *m)
 {
     int free_slot = -1;
-    for (int i = 0; i < MAX_PENDING; i++) {
+    for (int i = 0; i < m->n_pending; i++) {
         pending_t *p = &m->pending[i];
         if (p->used) {
             int done = 0;
@@ -232,7 +245,7 @@ int hald_mpi_finish(hald_mpi_t *m)
 {
     if (!m)
         return HALD_OK;
-    for (int i = 0; i < MAX_PENDING; i++) {
+    for (int i = 0; i < m->n_pending; i++) {
         if (m->pending[i].used)
             MPI_Wait(&m->pending[i].req, MPI_STATUS_IGNORE);
         hald_buf_free(&m->pending[i].buf);
@@ -240,6 +253,7 @@ int hald_mpi_finish(hald_mpi_t *m)
     MPI_Barrier(MPI_COMM_WORLD);
     int rc = MPI_Finalize() == MPI_SUCCESS ? HALD_OK : HALD_E_IO;
     pthread_mutex_destroy(&m->lock);
+    free(m->pending);
     free(m);
     return rc;
 }

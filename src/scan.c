@@ -40,9 +40,9 @@ static unsigned revcomp_row(unsigned h)
     return r;
 }
 
-/* The largest exponent e with round(max·2^e) < 2^47: every weight fits a
- * signed 48-bit entry, and a window sum of at most 155 of them stays far
- * inside an int64. */
+/* The largest exponent e <= 60 with round(max·2^e) < 2^47: every weight
+ * fits a signed 48-bit entry, and a window sum of at most 155 of them stays
+ * far inside an int64.  Weights of 2^47 or more fit no e >= 0: an error. */
 static int weight_exp(double max)
 {
     int e = 60;
@@ -107,6 +107,13 @@ hald_scan_tables_t *hald_scan_tables_new(const hald_scorer_t *s, hald_error_t *e
     }
     t->mean_exp = weight_exp(max_mean);
     t->regions_exp = weight_exp(max_col);
+    if (ldexp(max_col, t->regions_exp) >= 0x1p47 - 1.0 || !isfinite(max_col)) {
+        free(t);
+        hald_error_set(err, HALD_E_INPUT,
+                       "weights: a weight of magnitude %g is too large for the scan's 48-bit fixed point",
+                       max_col);
+        return NULL;
+    }
     /* Powers of two: multiplying by them is exact, like ldexp. */
     t->mean_scale = ldexp(1.0, -t->mean_exp);
     t->regions_scale = ldexp(1.0, -t->regions_exp);

@@ -6,7 +6,8 @@
 
 #include <math.h>
 #include <stdio.h>
-#ifdef __SSE2__
+#if defined __SSE2__ && defined __x86_64__
+#define HAVE_STREAM_STORES 1
 #include <emmintrin.h>
 #endif
 #include <stdlib.h>
@@ -266,7 +267,7 @@ static uint64_t bin_score(double x)
  * the sink: streaming stores skip reading each cache line in first. */
 static inline void store_record(char *p, const uint64_t rec[4], int k)
 {
-#ifdef __SSE2__
+#ifdef HAVE_STREAM_STORES
     for (int i = 0; i < 2 + k; i++)
         _mm_stream_si64((long long *)(void *)(p + 8 * i), (long long)rec[i]);
 #else
@@ -276,7 +277,7 @@ static inline void store_record(char *p, const uint64_t rec[4], int k)
 
 static inline void stores_done(void)
 {
-#ifdef __SSE2__
+#ifdef HAVE_STREAM_STORES
     _mm_sfence(); /* streaming stores are weakly ordered */
 #endif
 }
@@ -420,7 +421,8 @@ static void trim(scan_reader_t *r)
     size_t drop = (size_t)(keep_from - r->buf_off);
     if (drop > r->buf.len)
         drop = r->buf.len;
-    memmove(r->buf.data, r->buf.data + drop, r->buf.len - drop);
+    if (drop < r->buf.len)
+        memmove(r->buf.data, r->buf.data + drop, r->buf.len - drop);
     r->buf.len -= drop;
     r->buf_off += drop;
 }

@@ -219,6 +219,24 @@ static void test_mean_only_gives_the_same_means(void **state)
     free(seq);
 }
 
+/* Weights beyond the 48-bit fixed point are refused, not wrapped. */
+static void test_huge_weight_is_refused(void **state)
+{
+    fixture_t *f = *state;
+    hald_scorer_init(&f->scorer, &f->w, HALD_CPU_SCALAR, 0);
+    f->scorer.region_w[3][17] = 0x1p48;
+    hald_error_t err;
+    hald_scan_tables_t *t = hald_scan_tables_new(&f->scorer, &err);
+    assert_null(t);
+    assert_int_equal(err.code, HALD_E_INPUT);
+    assert_non_null(strstr(err.msg, "too large"));
+    f->scorer.region_w[3][17] = 0x1p46; /* fits, with a smaller step */
+    t = hald_scan_tables_new(&f->scorer, &err);
+    assert_non_null(t);
+    assert_int_equal(t->regions_exp, 0);
+    hald_scan_tables_free(t);
+}
+
 static void test_avx2_prefix_and_masks(void **state)
 {
     fixture_t *f = *state;
@@ -260,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_scan_equals_direct_avx2),
         cmocka_unit_test(test_chunks_give_the_same_bits),
         cmocka_unit_test(test_mean_only_gives_the_same_means),
+        cmocka_unit_test(test_huge_weight_is_refused),
         cmocka_unit_test(test_avx2_prefix_and_masks),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
