@@ -165,6 +165,23 @@ void hald_scan_site_masks_scalar(const char *bases, size_t n, uint64_t *plus, ui
     *minus = m;
 }
 
+/* One 48-bit little-endian entry, zero-extended.  On little-endian hosts
+ * one 8-byte load and a mask (the last entry's load ends at byte 61 of its
+ * 64-byte row). */
+static inline uint64_t entry48(const uint8_t *p)
+{
+#if defined __BYTE_ORDER__ && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v & ((UINT64_C(1) << 48) - 1);
+#else
+    uint64_t v = 0;
+    for (int b = 5; b >= 0; b--)
+        v = (v << 8) | p[b];
+    return v;
+#endif
+}
+
 void hald_scan_prefix_scalar(const hald_scan_row_t *table, const uint16_t *rows, size_t m,
                              uint64_t *ring, size_t first)
 {
@@ -175,12 +192,8 @@ void hald_scan_prefix_scalar(const hald_scan_row_t *table, const uint16_t *rows,
     memcpy(acc + 8, hi + 2 * k, 2 * sizeof *acc);
     for (size_t i = 0; i < m; i++) {
         const uint8_t *row = table[rows[i]];
-        for (int j = 0; j < HALD_SCAN_LANES; j++) {
-            uint64_t v = 0;
-            for (int b = 5; b >= 0; b--)
-                v = (v << 8) | row[6 * j + b];
-            acc[j] += v;
-        }
+        for (int j = 0; j < HALD_SCAN_LANES; j++)
+            acc[j] += entry48(row + 6 * j);
         k = (k + 1) & RING_MASK;
         memcpy(ring + 8 * k, acc, 8 * sizeof *acc);
         memcpy(hi + 2 * k, acc + 8, 2 * sizeof *acc);

@@ -8,7 +8,9 @@
 # .fa.zst; then times (best of 3, binary output to /dev/null) zstd -dc,
 # hald scan with one thread (both models, and the mean alone), with 2
 # threads, and under mpirun -n 2, and prints bases/s and the ratio to
-# zstd -dc.  MPIRUN_ARGS as in bench_parallel.sh.
+# zstd -dc.  Then the kernel alone (tests/tools/hald_scankernel: random
+# sequence in memory, no decompression or output), to tell kernel time
+# from the rest.  MPIRUN_ARGS as in bench_parallel.sh.
 set -euo pipefail
 # shellcheck source=tests/bench/timing.bash
 . "$(dirname "$0")/timing.bash"
@@ -39,3 +41,6 @@ row "hald scan -t 1" "$t1"
 row "hald scan -t 1 --model mean" "$t1_mean"
 row "hald scan -t 2" "$t2"
 row "mpirun -n 2 hald scan -t 1" "$mpi"
+echo "kernel alone (20 Mb of random sequence in memory):"
+"$build/tests/hald_scankernel"
+"$build/tests/hald_scankernel" -m mean
