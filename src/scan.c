@@ -42,13 +42,14 @@ static unsigned revcomp_row(unsigned h)
 
 /* The largest exponent e <= 60 with round(max·2^e) < 2^47: every weight
  * fits a signed 48-bit entry, and a window sum of at most 155 of them stays
- * far inside an int64.  Weights of 2^47 or more fit no e >= 0: an error. */
+ * far inside an int64.  -1 when no e >= 0 fits (weights of 2^47 or more,
+ * or not finite). */
 static int weight_exp(double max)
 {
-    int e = 60;
-    while (e > 0 && ldexp(max, e) >= 0x1p47 - 1.0)
-        e--;
-    return e;
+    for (int e = 60; e >= 0; e--)
+        if (ldexp(max, e) < 0x1p47 - 1.0)
+            return e;
+    return -1;
 }
 
 static int64_t fixed(double x, int e) { return (int64_t)llround(ldexp(x, e)); }
@@ -105,9 +106,9 @@ hald_scan_tables_t *hald_scan_tables_new(const hald_scorer_t *s, hald_error_t *e
         for (int c = 0; c < HALD_N_REGIONS; c++)
             max_col = fmax(max_col, fabs(s->region_w[c][h]));
     }
-    t->mean_exp = weight_exp(max_mean);
+    t->mean_exp = weight_exp(max_mean); /* |w̄| <= the largest column weight */
     t->regions_exp = weight_exp(max_col);
-    if (ldexp(max_col, t->regions_exp) >= 0x1p47 - 1.0 || !isfinite(max_col)) {
+    if (t->regions_exp < 0) {
         free(t);
         hald_error_set(err, HALD_E_INPUT,
                        "weights: a weight of magnitude %g is too large for the scan's 48-bit fixed point",
@@ -208,19 +209,22 @@ void hald_scan_prefix_scalar(const hald_scan_row_t *table, const uint16_t *rows,
 static size_t fill_rows(const hald_scan_tables_t *t, const char *bases, uint64_t b0, size_t n,
                         int64_t q0, int64_t q1, uint16_t *rows)
 {
-    size_t m = (size_t)(q1 - q0 + 1), invalid = m;
+    /* Positions [lo, hi] have six bases (empty when hi < lo). */
     int64_t lo = q0 > (int64_t)b0 ? q0 : (int64_t)b0;
+    if (lo > q1 + 1)
+        lo = q1 + 1;
     int64_t last = (int64_t)(b0 + n) - HALD_HEX_LEN; /* last q with six bases */
     int64_t hi = q1 < last ? q1 : last;
-    for (int64_t q = q0; q < lo && q <= q1; q++)
+    if (hi < lo - 1)
+        hi = lo - 1;
+    for (int64_t q = q0; q < lo; q++)
         rows[q - q0] = HALD_HEX_INVALID;
-    if (hi >= lo) {
-        invalid = (size_t)(lo - q0) + (size_t)(q1 - hi);
+    for (int64_t q = hi + 1; q <= q1; q++)
+        rows[q - q0] = HALD_HEX_INVALID;
+    size_t invalid = (size_t)(lo - q0) + (size_t)(q1 - hi);
+    if (hi >= lo)
         invalid += t->hexamers(bases + (lo - (int64_t)b0), (size_t)(hi - lo) + HALD_HEX_LEN,
                                rows + (lo - q0));
-    }
-    for (int64_t q = (hi >= lo ? hi : lo - 1) + 1; q <= q1; q++)
-        rows[q - q0] = HALD_HEX_INVALID;
     return invalid;
 }
 
@@ -255,12 +259,23 @@ static inline size_t ring_word(int lane, size_t k)
     return lane < 8 ? 8 * k + (size_t)lane : 8 * HALD_SCAN_RING + 2 * k + (size_t)(lane - 8);
 }
 
+/* The ring slots of the prefixes just after and just before positions
+ * s + lo .. s + hi. */
+static inline size_t slot_after(const sums_t *v, int64_t s, const term_t *t)
+{
+    return (size_t)(s + t->hi + 1 - v->q0) & RING_MASK;
+}
+
+static inline size_t slot_before(const sums_t *v, int64_t s, const term_t *t)
+{
+    return (size_t)(s + t->lo - v->q0) & RING_MASK;
+}
+
 /* The sum of one lane over positions s + lo .. s + hi. */
 static inline int64_t term_sum(const sums_t *v, int64_t s, const term_t *t)
 {
-    size_t hi = (size_t)(s + t->hi + 1 - v->q0) & RING_MASK;
-    size_t lo = (size_t)(s + t->lo - v->q0) & RING_MASK;
-    uint64_t d = v->ring[ring_word(t->lane, hi)] - v->ring[ring_word(t->lane, lo)];
+    uint64_t d = v->ring[ring_word(t->lane, slot_after(v, s, t))] -
+                 v->ring[ring_word(t->lane, slot_before(v, s, t))];
     return (int64_t)(d - (uint64_t)(t->hi - t->lo + 1) * BIAS);
 }
 
@@ -275,25 +290,21 @@ static inline int64_t mean_sum(const sums_t *v, int64_t s, const strand_terms_t 
 {
     if (!mean_only)
         return term_sum(v, s, &d->mean);
-    size_t hi = (size_t)(s + d->mean.hi + 1 - v->q0) & RING_MASK;
-    size_t lo = (size_t)(s + d->mean.lo - v->q0) & RING_MASK;
     size_t lane = d->strand == '-';
-    return (int64_t)(v->ring[2 * hi + lane] - v->ring[2 * lo + lane]);
+    return (int64_t)(v->ring[2 * slot_after(v, s, &d->mean) + lane] -
+                     v->ring[2 * slot_before(v, s, &d->mean) + lane]);
 }
 
 /* Scores of the site at s on strand d (PLUS or MINUS: inlined with the
- * constants folded); mean_only leaves regions NaN. */
+ * constants folded) into out's mean, regions and na_regions; mean_only
+ * leaves regions NaN. */
 static inline __attribute__((always_inline)) void
 site_from_sums(const hald_scan_tables_t *t, const strand_terms_t *d, const sums_t *v, int64_t s,
                int mean_only, hald_scan_site_t *out)
 {
     const int64_t(*single)[HALD_N_HEXAMERS + 1] = d->strand == '+' ? t->single_p : t->single_m;
     uint32_t inv = v->invalid ? term_invalid(v, s, &d->mean) : 0;
-    out->start = (uint64_t)s;
-    out->strand = d->strand;
-    out->canonical = 1;
-    out->na_mean = out->na_regions = 0;
-    out->name = UINT32_MAX;
+    out->na_regions = 0;
     out->mean = (double)mean_sum(v, s, d, mean_only) * t->mean_scale /
                 (double)(inv < 155 ? 155 - inv : 1);
     if (mean_only) {
@@ -314,6 +325,17 @@ site_from_sums(const hald_scan_tables_t *t, const strand_terms_t *d, const sums_
     out->regions = (double)sum * t->regions_scale;
 }
 
+/* A site's identity, before its scores: a whole-scan site has a GT or AC
+ * and no name. */
+static inline void site_start(hald_scan_site_t *out, uint64_t start, char strand)
+{
+    out->start = start;
+    out->strand = strand;
+    out->canonical = 1;
+    out->na_mean = 0;
+    out->name = UINT32_MAX;
+}
+
 /* The sites of one batch of starts w + k (bits k of plus and minus, none
  * whose window leaves the sequence), in order.  Each strand in its own loop
  * (a branch on the strand would be a coin toss per site), into slot k of a
@@ -325,10 +347,12 @@ batch_sites(const hald_scan_tables_t *t, const sums_t *v, uint64_t w, uint64_t p
     hald_scan_site_t at[64];
     for (uint64_t bits = plus; bits; bits &= bits - 1) {
         unsigned k = (unsigned)__builtin_ctzll(bits);
+        site_start(&at[k], w + k, '+');
         site_from_sums(t, &PLUS, v, (int64_t)(w + k), mean_only, &at[k]);
     }
     for (uint64_t bits = minus; bits; bits &= bits - 1) {
         unsigned k = (unsigned)__builtin_ctzll(bits);
+        site_start(&at[k], w + k, '-');
         site_from_sums(t, &MINUS, v, (int64_t)(w + k), mean_only, &at[k]);
     }
     for (uint64_t bits = plus | minus; bits; bits &= bits - 1)
@@ -487,10 +511,8 @@ void hald_scan_one(const hald_scan_tables_t *t, const char *bases, uint64_t b0, 
     ring_start(ring);
     t->prefix((const hald_scan_row_t *)t->rows, rows, M, ring, 0);
     sums_t v = {ring, rows, q0, invalid_counts(rows, M, counts), q0};
-    uint8_t canonical = out->canonical;
     if (strand == '-')
         site_from_sums(t, &MINUS, &v, (int64_t)start, 0, out);
     else
         site_from_sums(t, &PLUS, &v, (int64_t)start, 0, out);
-    out->canonical = canonical;
 }

@@ -132,6 +132,26 @@ static size_t put_str(char *p, const char *s, size_t n)
     return n;
 }
 
+static uint64_t bin_score(double x)
+{
+    uint64_t bits = UINT64_C(0x7ff8000000000000); /* the one NaN of the format */
+    if (!isnan(x))
+        memcpy(&bits, &x, 8);
+    return bits;
+}
+
+/* A site's binary record (docs/scan-binary-format.md) as little-endian
+ * words in rec; returns its size in bytes (16 + 8 per model). */
+static inline size_t bin_record(hald_model_set_t models, uint32_t chrom_index,
+                                const hald_scan_site_t *s, uint64_t rec[4])
+{
+    rec[0] = chrom_index | (uint64_t)(uint8_t)s->strand << 32 | (uint64_t)s->canonical << 40;
+    rec[1] = s->start;
+    rec[2] = bin_score(models & HALD_MODELS_MEAN ? s->mean : s->regions);
+    rec[3] = bin_score(s->regions);
+    return 16 + 8 * (size_t)hald_model_count(models);
+}
+
 /* One site in the output format: 1 when written, 0 when the format leaves
  * it out (NA in BED or bedGraph, the other strand in bedGraph), negative
  * on error. */
@@ -146,23 +166,10 @@ static int format_site(const scan_cfg_t *c, const scan_unit_t *u, const hald_sca
     char *start = p;
     double v[HALD_N_MODELS] = {s->mean, s->regions};
     if (o->out_format == HALD_SCAN_OUT_BIN) {
-        uint32_t ci = u->chrom_index;
-        uint8_t head[16] = {0};
-        memcpy(head, &ci, 4); /* little-endian hosts; see docs */
-        head[4] = (uint8_t)s->strand;
-        head[5] = s->canonical;
-        memcpy(head + 8, &s->start, 8);
-        p += put_str(p, (const char *)head, 16);
-        for (int m = 0; m < HALD_N_MODELS; m++)
-            if (o->models & (1u << m)) {
-                double x = isnan(v[m]) ? NAN : v[m];
-                uint64_t bits;
-                memcpy(&bits, &x, 8);
-                if (isnan(x))
-                    bits = UINT64_C(0x7ff8000000000000);
-                p += put_str(p, (const char *)&bits, 8);
-            }
-        out->len += (size_t)(p - start);
+        uint64_t rec[4];
+        size_t size = bin_record(o->models, u->chrom_index, s, rec);
+        memcpy(p, rec, size); /* little-endian hosts; see docs */
+        out->len += size;
         return 1;
     }
     if (o->out_format == HALD_SCAN_OUT_BED || o->out_format == HALD_SCAN_OUT_BEDGRAPH) {
@@ -252,26 +259,30 @@ static void count_site(scan_unit_t *u, const hald_scan_site_t *s)
         u->na[HALD_MODEL_REGIONS][s->na_regions]++;
 }
 
+/* Counts a site and writes it to the unit's output; sites the format
+ * leaves out (NA in BED or bedGraph; bedGraph's other strand is not
+ * counted) are counted as not written.  Negative on error. */
+static int emit_site(const scan_cfg_t *c, scan_unit_t *u, const hald_scan_site_t *s,
+                     const char *name, hald_error_t *err)
+{
+    count_site(u, s);
+    int rc = format_site(c, u, s, name, &u->out, err);
+    u->not_written += rc == 0 && (c->o->out_format != HALD_SCAN_OUT_BEDGRAPH || s->strand == c->o->strand);
+    return rc;
+}
+
 /* Starts scored at a time within a unit. */
 #define SITE_BLOCK 16384
 
-static uint64_t bin_score(double x)
-{
-    uint64_t bits = UINT64_C(0x7ff8000000000000); /* the one NaN of the format */
-    if (!isnan(x))
-        memcpy(&bits, &x, 8);
-    return bits;
-}
-
 /* A unit's binary output (4 MB a unit) is written once and read only by
  * the sink: streaming stores skip reading each cache line in first. */
-static inline void store_record(char *p, const uint64_t rec[4], int k)
+static inline void store_record(char *p, const uint64_t rec[4], size_t size)
 {
 #ifdef HAVE_STREAM_STORES
-    for (int i = 0; i < 2 + k; i++)
+    for (size_t i = 0; i < size / 8; i++)
         _mm_stream_si64((long long *)(void *)(p + 8 * i), (long long)rec[i]);
 #else
-    memcpy(p, rec, 16 + 8 * (size_t)k); /* little-endian hosts; see docs */
+    memcpy(p, rec, size); /* little-endian hosts; see docs */
 #endif
 }
 
@@ -287,19 +298,13 @@ static inline void stores_done(void)
 static int put_bin_sites(hald_model_set_t models, scan_unit_t *u, const hald_scan_site_t *s,
                          size_t n, hald_error_t *err)
 {
-    int k = hald_model_count(models);
-    size_t size = 16 + 8 * (size_t)k;
+    size_t size = 16 + 8 * (size_t)hald_model_count(models);
     char *p = hald_buf_reserve(&u->out, n * size, err);
     if (!p)
         return err->code;
-    uint32_t ci = u->chrom_index;
     for (size_t i = 0; i < n; i++, p += size) {
         uint64_t rec[4];
-        rec[0] = ci | (uint64_t)(uint8_t)s[i].strand << 32 | (uint64_t)s[i].canonical << 40;
-        rec[1] = s[i].start;
-        rec[2] = bin_score(models & HALD_MODELS_MEAN ? s[i].mean : s[i].regions);
-        rec[3] = bin_score(s[i].regions);
-        store_record(p, rec, k);
+        store_record(p, rec, bin_record(models, u->chrom_index, &s[i], rec));
         u->na[HALD_MODEL_MEAN][s[i].na_mean] += s[i].na_mean != 0;
         u->na[HALD_MODEL_REGIONS][s[i].na_regions] += s[i].na_regions != 0;
     }
@@ -326,11 +331,8 @@ static void scan_unit_work(const scan_cfg_t *c, scan_unit_t *u)
             hald_scan_site_t s;
             hald_scan_one(c->t, u->bases.data, u->b0, u->bases.len, u->seq_len, sc->sites[i].start,
                           sc->sites[i].strand, &s);
-            count_site(u, &s);
-            int rc = format_site(c, u, &s, hald_site_name(sc, &sc->sites[i]), &u->out, err);
-            if (rc < 0)
+            if (emit_site(c, u, &s, hald_site_name(sc, &sc->sites[i]), err) < 0)
                 return;
-            u->not_written += rc == 0 && (c->o->out_format != HALD_SCAN_OUT_BEDGRAPH || s.strand == c->o->strand);
         }
         return;
     }
@@ -349,13 +351,9 @@ static void scan_unit_work(const scan_cfg_t *c, scan_unit_t *u)
                 return;
             continue;
         }
-        for (size_t i = 0; i < n; i++) {
-            count_site(u, &s[i]);
-            int rc = format_site(c, u, &s[i], NULL, &u->out, err);
-            if (rc < 0)
+        for (size_t i = 0; i < n; i++)
+            if (emit_site(c, u, &s[i], NULL, err) < 0)
                 return;
-            u->not_written += rc == 0 && (c->o->out_format != HALD_SCAN_OUT_BEDGRAPH || s[i].strand == c->o->strand);
-        }
     }
 }
 

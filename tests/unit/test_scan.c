@@ -158,6 +158,20 @@ static void test_scan_equals_direct_avx2(void **state)
     check_against_direct(*state, HALD_CPU_AVX2);
 }
 
+/* Scans seq[0, n) in chunks of `step` starts, each given only the bases
+ * its windows need, appending to out. */
+static void scan_in_pieces(fixture_t *f, const char *seq, size_t n, uint64_t step,
+                           hald_model_set_t models, hald_buf_t *out)
+{
+    hald_error_t err;
+    for (uint64_t lo = 0; lo < n; lo += step) {
+        uint64_t hi = lo + step < n ? lo + step : n;
+        uint64_t b0 = lo > 80 ? lo - 80 : 0, b1 = hi + 82 < n ? hi + 82 : n;
+        assert_int_equal(hald_scan_chunk(f->tables, seq + b0, b0, (size_t)(b1 - b0), n, lo, hi,
+                                         models, out, &err), HALD_OK);
+    }
+}
+
 static void test_chunks_give_the_same_bits(void **state)
 {
     fixture_t *f = *state;
@@ -170,13 +184,7 @@ static void test_chunks_give_the_same_bits(void **state)
     hald_buf_init(&parts);
     hald_error_t err;
     assert_int_equal(hald_scan_chunk(f->tables, seq, 0, n, n, 0, n, HALD_MODELS_BOTH, &whole, &err), HALD_OK);
-    uint64_t step = 333;
-    for (uint64_t lo = 0; lo < n; lo += step) {
-        uint64_t hi = lo + step < n ? lo + step : n;
-        uint64_t b0 = lo > 80 ? lo - 80 : 0, b1 = hi + 82 < n ? hi + 82 : n;
-        assert_int_equal(hald_scan_chunk(f->tables, seq + b0, b0, (size_t)(b1 - b0), n, lo, hi,
-                                         HALD_MODELS_BOTH, &parts, &err), HALD_OK);
-    }
+    scan_in_pieces(f, seq, n, 333, HALD_MODELS_BOTH, &parts);
     assert_int_equal(whole.len, parts.len);
     assert_memory_equal(whole.data, parts.data, whole.len);
     hald_buf_free(&whole);
@@ -198,12 +206,7 @@ static void test_mean_only_gives_the_same_means(void **state)
     hald_buf_init(&mean);
     hald_error_t err;
     assert_int_equal(hald_scan_chunk(f->tables, seq, 0, n, n, 0, n, HALD_MODELS_BOTH, &both, &err), HALD_OK);
-    for (uint64_t lo = 0; lo < n; lo += 4099) {
-        uint64_t hi = lo + 4099 < n ? lo + 4099 : n;
-        uint64_t b0 = lo > 80 ? lo - 80 : 0, b1 = hi + 82 < n ? hi + 82 : n;
-        assert_int_equal(hald_scan_chunk(f->tables, seq + b0, b0, (size_t)(b1 - b0), n, lo, hi,
-                                         HALD_MODELS_MEAN, &mean, &err), HALD_OK);
-    }
+    scan_in_pieces(f, seq, n, 4099, HALD_MODELS_MEAN, &mean);
     const hald_scan_site_t *a = (const hald_scan_site_t *)both.data, *b = (const hald_scan_site_t *)mean.data;
     size_t count = both.len / sizeof *a;
     assert_int_equal(count, mean.len / sizeof *b);
