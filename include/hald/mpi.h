@@ -2,11 +2,15 @@
  *
  * MPI is started only when the process was launched by an MPI launcher
  * with more than one rank (mpirun -n 2+, srun), so a plain run, or
- * `mpirun -n 1`, pays nothing for it.  Built only with HALD_WITH_MPI. */
+ * `mpirun -n 1`, pays nothing for it.  Built only with HALD_WITH_MPI;
+ * without it every process is a job of one.
+ *
+ * Every rank calls the same run function (hald_score_run, hald_scan_run)
+ * with the same options and the same hald_mpi_t: rank 0 reads the input
+ * and writes the output, the others work on what rank 0 deals them. */
 #ifndef HALD_MPI_H
 #define HALD_MPI_H
 
-#include "hald/engine.h"
 #include "hald/error.h"
 
 #ifdef __cplusplus
@@ -22,11 +26,9 @@ int hald_mpi_available(void);
  * HALD_OK returned) otherwise. */
 int hald_mpi_start(int *argc, char ***argv, hald_mpi_t **out, hald_error_t *err);
 
+/* This process's rank and the job's size (0 and 1 for NULL). */
 int hald_mpi_rank(const hald_mpi_t *m);
 int hald_mpi_size(const hald_mpi_t *m);
-
-/* The engine's transport over this job's ranks. */
-void hald_mpi_transport(hald_mpi_t *m, hald_transport_t *tp);
 
 /* Ends the whole job at once with this exit code (after the caller has
  * cleaned up its own files). */

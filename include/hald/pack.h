@@ -15,6 +15,7 @@
 #include "hald/error.h"
 #include "hald/reader.h"
 #include "hald/records.h"
+#include "hald/run.h"
 #include "hald/sink.h"
 
 #ifdef __cplusplus
@@ -41,8 +42,15 @@ typedef struct hald_pack_stats {
     hald_format_t format; /* as resolved */
 } hald_pack_stats_t;
 
-/* Packs all of `in` into `out` (which the caller commits or aborts).
- * st may be NULL.  Returns HALD_OK or a negative status with err set. */
+/* Packs the input at `path` ("-": stdin) into `out` (which the caller
+ * commits or aborts), compressing frames on env's threads and ranks; the
+ * file is the same whatever those are.  Every rank of an MPI job calls
+ * this with the same arguments; ranks other than 0 use neither path nor
+ * out.  st may be NULL.  Returns HALD_OK or a negative status with err. */
+int hald_pack_run(const hald_pack_opts_t *o, const char *path, hald_sink_t *out,
+                  const hald_run_env_t *env, hald_pack_stats_t *st, hald_error_t *err);
+
+/* The same from an open reader, on one thread of this process. */
 int hald_pack(hald_reader_t *in, hald_sink_t *out, const hald_pack_opts_t *o,
               hald_pack_stats_t *st, hald_error_t *err);
 

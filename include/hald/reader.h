@@ -51,6 +51,9 @@ hald_compression_t hald_reader_compression(const hald_reader_t *r);
 const char *hald_reader_name(const hald_reader_t *r);
 /* Compressed bytes consumed so far (for progress / MB/s). */
 uint64_t hald_reader_bytes_in(const hald_reader_t *r);
+/* The size of the input when it is a regular file (or memory), else 0:
+ * with bytes_in, how far a run has got. */
+uint64_t hald_reader_size(const hald_reader_t *r);
 
 /* Closes (and frees) the reader; NULL is a no-op. */
 void hald_reader_close(hald_reader_t *r);

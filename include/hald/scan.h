@@ -19,12 +19,9 @@
 #include <stdint.h>
 
 #include "hald/buf.h"
-#include "hald/engine.h"
 #include "hald/error.h"
 #include "hald/hexamer.h"
 #include "hald/score.h"
-#include "hald/sink.h"
-#include "hald/sites.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -113,54 +110,6 @@ int hald_scan_chunk(const hald_scan_tables_t *t, const char *bases, uint64_t b0,
  * hald_scan_chunk gives the site. */
 void hald_scan_one(const hald_scan_tables_t *t, const char *bases, uint64_t b0, size_t n,
                    uint64_t seq_len, uint64_t start, char strand, hald_scan_site_t *out);
-
-/* ---------------------------------------------------------------- runs */
-
-typedef enum hald_scan_out {
-    HALD_SCAN_OUT_TSV = 0,  /* chrom start end strand <models> [name canonical] */
-    HALD_SCAN_OUT_BED,      /* BED6, one model's score in column 5 */
-    HALD_SCAN_OUT_BEDGRAPH, /* one strand, one model */
-    HALD_SCAN_OUT_BIN       /* docs/scan-binary-format.md */
-} hald_scan_out_t;
-
-/* "tsv", "bed", "bedgraph" or "bin"; -1 if unknown. */
-int hald_scan_out_parse(const char *s, hald_scan_out_t *out);
-
-/* Sites per unit of work (a chunk of one sequence). */
-#define HALD_SCAN_CHUNK (UINT64_C(1) << 20)
-
-typedef struct hald_scan_stats {
-    uint64_t sequences, bases, sites;
-    uint64_t na[HALD_N_MODELS][HALD_N_NA];
-    uint64_t not_written; /* NA sites left out of BED / bedGraph */
-    uint64_t bytes_in;
-} hald_scan_stats_t;
-
-typedef struct hald_scan_opts {
-    hald_model_set_t models;
-    hald_scan_out_t out_format;
-    char strand;                /* bedGraph: '+' or '-' */
-    int threads;
-    uint64_t chunk;             /* sites per unit: HALD_SCAN_CHUNK (tests use tiny ones) */
-    const hald_sites_t *sites;  /* NULL: every GT/AC; else only these */
-    void (*progress_fn)(void *ctx, const hald_scan_stats_t *st, double seconds, int final);
-    void *progress_ctx;
-} hald_scan_opts_t;
-
-void hald_scan_opts_init(hald_scan_opts_t *o);
-
-/* Scans the FASTA at path ("-": stdin) into out (opened, and committed or
- * aborted, by the caller).  With a transport this is rank 0 of the job and
- * the other ranks run hald_scan_serve.  Errors name the file, the line or
- * sequence, and the reason. */
-int hald_scan_run(const hald_scan_tables_t *t, const char *path, hald_sink_t *out,
-                  const hald_scan_opts_t *o, const hald_transport_t *tp, hald_scan_stats_t *st,
-                  hald_error_t *err);
-
-/* Ranks other than 0: chunks from rank 0 until it says end; `name` (the
- * genome's) is used in messages. */
-int hald_scan_serve(const hald_scan_tables_t *t, const char *name, const hald_scan_opts_t *o,
-                    const hald_transport_t *tp, hald_error_t *err);
 
 #ifdef __cplusplus
 }

@@ -50,12 +50,12 @@ typedef enum hald_na {
 
 /* The regions model's 143 used hexamer starts with their columns. */
 #define HALD_REGION_USES 143
-typedef struct region_use { uint8_t start, column; } region_use_t;
+typedef struct hald_region_use { uint8_t start, column; } hald_region_use_t;
 
 typedef struct hald_scorer {
     double mean_w[HALD_N_HEXAMERS + 1];                 /* w̄; [4096] = 0 */
     double region_w[HALD_N_REGIONS][HALD_N_HEXAMERS + 1]; /* by column; [4096] = 0 */
-    region_use_t region_uses[HALD_REGION_USES];
+    hald_region_use_t region_uses[HALD_REGION_USES];
     hald_hexamer_fn hexamers;
     hald_cpu_t cpu;
     int any_length;

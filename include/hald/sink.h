@@ -23,6 +23,12 @@ typedef struct hald_sink hald_sink_t;
 /* Opens path for writing ("-" is stdout).  Returns NULL with err set. */
 hald_sink_t *hald_sink_open(const char *path, hald_error_t *err);
 
+/* Writes in place to an open descriptor (a socket, a pipe, a file the
+ * caller opened): nothing is renamed, and fd is closed by commit or abort
+ * only when owns_fd.  `name` is used in messages.  NULL with err set on
+ * failure (fd is closed then if owned). */
+hald_sink_t *hald_sink_from_fd(int fd, int owns_fd, const char *name, hald_error_t *err);
+
 /* Appends len bytes (buffered). */
 int hald_sink_write(hald_sink_t *s, const void *buf, size_t len, hald_error_t *err);
 

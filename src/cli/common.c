@@ -1,18 +1,21 @@
-/* Logging in minimap2's style, exit codes, weights lookup for the CLI. */
+/* Logging in minimap2's style, exit codes, weights, jobs and progress. */
 #include "cli.h"
 
 #include <errno.h>
-#include <libgen.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 double cli_realtime(void)
 {
@@ -33,9 +36,8 @@ void cli_log(const cli_ctx_t *c, int level, const char *func, const char *fmt, .
     va_end(ap);
 }
 
-void cli_error(const cli_ctx_t *c, const char *fmt, ...)
+void cli_errorf(const char *fmt, ...)
 {
-    (void)c; /* errors print even under -q */
     va_list ap;
     va_start(ap, fmt);
     fputs("[E::hald] ", stderr);
@@ -44,9 +46,9 @@ void cli_error(const cli_ctx_t *c, const char *fmt, ...)
     va_end(ap);
 }
 
-int cli_fail(const cli_ctx_t *c, const hald_error_t *err)
+int cli_fail(const hald_error_t *err)
 {
-    cli_error(c, "%s", err->msg[0] ? err->msg : "unknown error");
+    cli_errorf("%s", err->msg[0] ? err->msg : "unknown error");
     switch (err->code) {
     case HALD_E_IO:
     case HALD_E_NOMEM:
@@ -71,7 +73,10 @@ void cli_log_footer(const cli_ctx_t *c)
             cli_realtime() - c->start_real, cpu, (double)ru.ru_maxrss / 1048576.0);
 }
 
-const char *cli_exe_dir(char *buf, size_t cap)
+/* ---------------------------------------------------------------- weights */
+
+/* Directory of the running executable, or NULL. */
+static const char *exe_dir(char *buf, size_t cap)
 {
     ssize_t n = readlink("/proc/self/exe", buf, cap - 1);
     if (n <= 0)
@@ -87,48 +92,59 @@ const char *cli_exe_dir(char *buf, size_t cap)
 int cli_load_weights(const cli_ctx_t *c, const char *explicit_path, hald_weights_t *w,
                      hald_error_t *err)
 {
-    char exe_dir_buf[PATH_MAX], path[PATH_MAX];
-    const char *exe_dir = cli_exe_dir(exe_dir_buf, sizeof exe_dir_buf);
-    int rc = hald_weights_resolve(explicit_path, NULL, exe_dir, path, sizeof path, err);
+    char dir_buf[PATH_MAX], path[PATH_MAX];
+    const char *dir = exe_dir(dir_buf, sizeof dir_buf);
+    int rc = hald_weights_resolve(explicit_path, NULL, dir, path, sizeof path, err);
     if (rc != HALD_OK)
         return rc;
     rc = hald_weights_load(path, w, err);
     if (rc != HALD_OK)
         return rc;
-    char hex[65];
-    hald_sha256_hex(w->sha256, hex);
-    cli_log(c, 2, "weights", "%s (sha256 %s%s)", path, hex,
-            strcmp(hex, HALD_WEIGHTS_SHA256) == 0 ? ", the published table" : ", NOT the published table");
+    if (c->verbosity >= 2) {
+        char hex[65];
+        hald_sha256_hex(w->sha256, hex);
+        cli_log(c, 2, "weights", "%s (sha256 %s%s)", path, hex,
+                strcmp(hex, HALD_WEIGHTS_SHA256) == 0 ? ", the published table"
+                                                      : ", NOT the published table");
+    }
     return HALD_OK;
 }
 
-int cli_parse_size(const char *s, unsigned long long *out)
+int cli_scorer(const cli_ctx_t *c, const cli_settings_t *s, hald_scorer_t **out, hald_error_t *err)
 {
-    errno = 0;
-    char *end;
-    if (*s == '-' || *s == '\0')
-        return -1;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s)
-        return -1;
-    unsigned shift = 0;
-    if (*end) {
-        switch (*end) {
-        case 'k': case 'K': shift = 10; break;
-        case 'm': case 'M': shift = 20; break;
-        case 'g': case 'G': shift = 30; break;
-        default: return -1;
-        }
-        end++;
-        if (strcmp(end, "iB") == 0 || strcmp(end, "B") == 0)
-            end += strlen(end);
-        if (*end)
-            return -1;
+    hald_cpu_t cpu;
+    int rc = hald_cpu_select(s->cpu, &cpu, err);
+    if (rc != HALD_OK)
+        return rc;
+    hald_weights_t *w = malloc(sizeof *w);
+    hald_scorer_t *scorer = malloc(sizeof *scorer);
+    if (!w || !scorer) {
+        free(w);
+        free(scorer);
+        return hald_error_set(err, HALD_E_NOMEM, "out of memory");
     }
-    if (shift && v > (ULLONG_MAX >> shift))
-        return -1;
-    *out = v << shift;
-    return 0;
+    rc = cli_load_weights(c, s->weights, w, err);
+    if (rc == HALD_OK)
+        hald_scorer_init(scorer, w, cpu, s->any_length);
+    free(w);
+    if (rc != HALD_OK) {
+        free(scorer);
+        return rc;
+    }
+    cli_log(c, 2, "main", "CPU path: %s", hald_cpu_name(cpu));
+    *out = scorer;
+    return HALD_OK;
+}
+
+/* ---------------------------------------------------------------- input */
+
+int cli_input(const cli_command_t *cmd, cli_settings_t *s)
+{
+    if (!cli_given(s, cmd, "in") && isatty(STDIN_FILENO)) {
+        cli_errorf("no input: give a FILE, or '-' for stdin (see hald %s --help)", cmd->name);
+        return EXIT_USAGE;
+    }
+    return -1;
 }
 
 /* ---------------------------------------------------------------- signals */
@@ -160,25 +176,107 @@ void cli_guard_temp(const char *path)
     }
 }
 
+/* ---------------------------------------------------------------- progress */
+
+static void format_eta(char *buf, size_t cap, double seconds)
+{
+    if (seconds < 90)
+        snprintf(buf, cap, "%.0f s", seconds);
+    else if (seconds < 5400)
+        snprintf(buf, cap, "%.0f min", seconds / 60);
+    else
+        snprintf(buf, cap, "%.1f h", seconds / 3600);
+}
+
+/* On a terminal the line is rewritten in place; otherwise (a Slurm log) a
+ * plain line every `interval` seconds, and one at the end. */
+static void show_progress(void *ctx, const hald_progress_t *p)
+{
+    cli_job_t *job = ctx;
+    if (!job->tty && !p->final && p->seconds - job->last_line < (double)job->interval)
+        return;
+    job->last_line = p->seconds;
+    char where[64] = "";
+    if (p->bytes_total > 0 && p->bytes_in <= p->bytes_total) {
+        double frac = (double)p->bytes_in / (double)p->bytes_total;
+        if (!p->final && frac > 0) {
+            char eta[32];
+            format_eta(eta, sizeof eta, p->seconds * (1 - frac) / frac);
+            snprintf(where, sizeof where, ", %.0f%% (%s left)", 100 * frac, eta);
+        } else if (p->final) {
+            snprintf(where, sizeof where, ", 100%%");
+        }
+    }
+    double mb_s = p->seconds > 0 ? (double)p->bytes_in / 1e6 / p->seconds : 0.0;
+    fprintf(stderr, "%s[M::%s] %llu %s, %.1f MB/s, %.1f s%s%s", job->tty ? "\r" : "", p->task,
+            (unsigned long long)p->items, p->items_name, mb_s, p->seconds, where,
+            job->tty ? "\033[K" : "");
+    if (!job->tty || p->final)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
 /* ---------------------------------------------------------------- jobs */
 
-int cli_job_start(cli_ctx_t *c, cli_job_t *job, hald_error_t *err)
+static int default_threads(void)
+{
+#ifdef _OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+
+int cli_job_start(cli_ctx_t *c, const cli_settings_t *s, cli_job_t *job, hald_error_t *err)
 {
     memset(job, 0, sizeof *job);
+    hald_run_env_init(&job->env);
     int rc = hald_mpi_start(NULL, NULL, &job->mpi, err);
     if (rc != HALD_OK)
         return rc;
     job->rank = hald_mpi_rank(job->mpi);
     if (job->rank != 0 && c->verbosity < 2)
         c->verbosity = 0;
-    if (job->mpi)
-        hald_mpi_transport(job->mpi, &job->tp);
+    job->env.mpi = job->mpi;
+    job->env.threads = s->threads ? (int)s->threads : default_threads();
+    job->tty = isatty(STDERR_FILENO);
+    job->interval = (unsigned)s->progress_interval;
+    int wanted = s->progress || c->verbosity >= 2 || (job->tty && c->verbosity >= 1);
+    if (job->rank == 0 && c->verbosity >= 1 && wanted) {
+        job->env.progress = show_progress;
+        job->env.progress_ctx = job;
+    }
+    cli_log(c, 2, "main", "%d thread(s) on rank %d of %d", job->env.threads, job->rank,
+            hald_mpi_size(job->mpi));
     return HALD_OK;
 }
 
-const hald_transport_t *cli_job_transport(const cli_job_t *job)
+int cli_open_output(const cli_job_t *job, const char *path, int binary, hald_sink_t **out,
+                    hald_error_t *err)
 {
-    return job->mpi ? &job->tp : NULL;
+    *out = NULL;
+    if (job->rank != 0)
+        return HALD_OK;
+    hald_sink_t *s = hald_sink_open(path, err);
+    if (!s)
+        return err->code;
+    if (binary && hald_sink_is_tty(s)) {
+        hald_sink_abort(s);
+        return hald_error_set(err, HALD_E_USAGE, "refusing to write binary output to a terminal (use --out)");
+    }
+    cli_guard_temp(hald_sink_temp_path(s));
+    *out = s;
+    return HALD_OK;
+}
+
+int cli_close_output(hald_sink_t *out, int rc, hald_error_t *err)
+{
+    if (rc == HALD_OK && out)
+        rc = hald_sink_commit(out, err);
+    else
+        hald_sink_abort(out);
+    cli_guard_temp(NULL);
+    return rc;
 }
 
 int cli_job_end(cli_ctx_t *c, cli_job_t *job, int rc, hald_error_t *err)
@@ -190,13 +288,13 @@ int cli_job_end(cli_ctx_t *c, cli_job_t *job, int rc, hald_error_t *err)
                            HALD_ERROR_MSG_MAX - 32, err->msg);
             *err = ranked;
         }
-        int code = cli_fail(c, err);
+        int code = cli_fail(err);
         if (job->mpi)
             hald_mpi_abort(job->mpi, code); /* ends every rank; temporaries are gone */
         return code;
     }
     if (hald_mpi_finish(job->mpi) != HALD_OK) {
-        cli_error(c, "MPI_Finalize failed");
+        cli_errorf("MPI_Finalize failed");
         return EXIT_IO;
     }
     if (job->rank == 0)

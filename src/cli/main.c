@@ -1,22 +1,46 @@
 /* hald: score DNA windows with the HAL splicing model.  A thin layer over
- * the library: parse options, call it, print what it reports. */
+ * the library: parse options (src/cli/options.c), call a job, print what
+ * it reports. */
 #include <malloc.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
-static void main_usage(FILE *fp)
+typedef int (*cmd_fn)(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s);
+
+static cmd_fn command_fn(const cli_command_t *cmd)
 {
-    fputs("Usage: hald <command> [options]   (the command defaults to score)\n\n"
-          "Commands:\n"
-          "  score     score sequences with the HAL model (default)\n"
-          "  view      print a binary score file as TSV\n"
-          "  scan      score every donor site of a genome, both strands\n"
-          "  pack      rewrite input as record-aligned zstd frames with a seek index\n"
-          "  weights   show which weights table is used and its sha256\n\n"
-          "'hald <command> --help' shows a command's options; 'hald --help' those of score.\n",
-          fp);
+    switch (cmd->bit) {
+    case CMD_SCORE: return cmd_score;
+    case CMD_SCAN: return cmd_scan;
+    case CMD_VIEW: return cmd_view;
+    case CMD_PACK: return cmd_pack;
+    default: return cmd_weights;
+    }
+}
+
+/* --version, with -v the weights a run would load and their sha256. */
+static int show_version(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s)
+{
+    if (s->verbosity < 2) {
+        printf("hald %s\n", HALD_VERSION);
+        return 0;
+    }
+    return cmd_weights(c, cmd, s);
+}
+
+static int run_command(cli_ctx_t *c, const cli_command_t *cmd, int argc, char **argv)
+{
+    cli_settings_t s;
+    int code = cli_parse(cmd, argc, argv, &s);
+    if (code >= 0)
+        return code;
+    c->verbosity = s.verbosity;
+    if (s.version)
+        return show_version(c, cmd, &s);
+    return command_fn(cmd)(c, cmd, &s);
 }
 
 int main(int argc, char **argv)
@@ -25,24 +49,32 @@ int main(int argc, char **argv)
      * the heap instead of mapping fresh zeroed pages for each one. */
     mallopt(M_MMAP_THRESHOLD, 256 << 20);
     mallopt(M_TRIM_THRESHOLD, 512 << 20);
-    cli_ctx_t c = {.verbosity = 1, .argc = argc, .argv = argv, .prog = "hald"};
+    cli_ctx_t c = {.verbosity = 1, .argc = argc, .argv = argv};
     c.start_real = cli_realtime();
-    if (argc >= 2) {
-        const char *cmd = argv[1];
-        if (strcmp(cmd, "score") == 0)
-            return cmd_score(&c, argc - 1, argv + 1);
-        if (strcmp(cmd, "view") == 0)
-            return cmd_view(&c, argc - 1, argv + 1);
-        if (strcmp(cmd, "weights") == 0)
-            return cmd_weights(&c, argc - 1, argv + 1);
-        if (strcmp(cmd, "pack") == 0)
-            return cmd_pack(&c, argc - 1, argv + 1);
-        if (strcmp(cmd, "scan") == 0)
-            return cmd_scan(&c, argc - 1, argv + 1);
-        if (strcmp(cmd, "help") == 0) {
-            main_usage(stdout);
-            return 0;
+    const cli_command_t *score = cli_find_command("score");
+    if (argc < 2) {
+        if (isatty(STDIN_FILENO)) {
+            cli_print_commands(stderr);
+            return EXIT_USAGE;
         }
+        return run_command(&c, score, argc, argv); /* sequences on stdin */
     }
-    return cmd_score(&c, argc, argv);
+    const char *word = argv[1];
+    if (strcmp(word, "--help") == 0 || strcmp(word, "-h") == 0 || strcmp(word, "help") == 0) {
+        cli_print_commands(stdout);
+        return 0;
+    }
+    if (strcmp(word, "man") == 0) { /* for the build: hald.1 */
+        cli_print_man(stdout);
+        return 0;
+    }
+    if (word[0] == '-')
+        return run_command(&c, score, argc, argv); /* hald --in ...: score */
+    const cli_command_t *cmd = cli_find_command(word);
+    if (!cmd) {
+        cli_errorf("unknown command '%s' (hald --help lists them%s)", word,
+                   access(word, F_OK) == 0 ? "; to score a file: hald score FILE" : "");
+        return EXIT_USAGE;
+    }
+    return run_command(&c, cmd, argc - 1, argv + 1);
 }

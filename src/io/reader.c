@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define ZLIB_CONST
@@ -396,6 +397,16 @@ const char *hald_reader_name(const hald_reader_t *r)
 uint64_t hald_reader_bytes_in(const hald_reader_t *r)
 {
     return r ? r->bytes_in : 0;
+}
+
+uint64_t hald_reader_size(const hald_reader_t *r)
+{
+    struct stat st;
+    if (!r)
+        return 0;
+    if (r->is_mem)
+        return r->mem_len;
+    return fstat(r->fd, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
 }
 
 void hald_reader_close(hald_reader_t *r)

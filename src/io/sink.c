@@ -151,6 +151,32 @@ hald_sink_t *hald_sink_open(const char *path, hald_error_t *err)
     return s;
 }
 
+hald_sink_t *hald_sink_from_fd(int fd, int owns_fd, const char *name, hald_error_t *err)
+{
+    char fallback[32];
+    if (!name) {
+        snprintf(fallback, sizeof fallback, "(fd %d)", fd);
+        name = fallback;
+    }
+    hald_sink_t *s = calloc(1, sizeof *s);
+    if (s) {
+        s->fd = -1;
+        s->name = strdup(name);
+        s->buf = malloc(SINK_BUFFER);
+    }
+    if (!s || !s->name || !s->buf) {
+        hald_error_set(err, HALD_E_NOMEM, "%s: out of memory", name);
+        hald_sink_abort(s);
+        if (owns_fd)
+            close(fd); /* ownership was handed over: don't leak it */
+        return NULL;
+    }
+    s->fd = fd;
+    s->owns_fd = owns_fd;
+    s->tty = isatty(fd);
+    return s;
+}
+
 static int sink_flush(hald_sink_t *s, hald_error_t *err)
 {
     int rc = write_all(s->fd, s->buf, s->len, s->name, err);

@@ -35,7 +35,7 @@ void hald_scorer_init(hald_scorer_t *s, const hald_weights_t *w, hald_cpu_t cpu,
     size_t k = 0;
     for (size_t i = 0; i < N_SPANS; i++)
         for (unsigned b = REGION_SPANS[i].first; b <= REGION_SPANS[i].last; b++, k++)
-            s->region_uses[k] = (region_use_t){(uint8_t)b, REGION_SPANS[i].column};
+            s->region_uses[k] = (hald_region_use_t){(uint8_t)b, REGION_SPANS[i].column};
     s->cpu = cpu;
     s->hexamers = hald_hexamer_kernel(cpu);
     s->any_length = any_length;
@@ -152,7 +152,7 @@ double hald_score_regions(const hald_scorer_t *s, const char *seq, uint64_t len,
     }
     /* Gather the used entries in order, then sum them like the mean's. */
     double used[HALD_REGION_USES];
-    const region_use_t *u = s->region_uses;
+    const hald_region_use_t *u = s->region_uses;
     for (size_t i = 0; i < HALD_REGION_USES; i++)
         used[i] = s->region_w[u[i].column][rows[u[i].start]];
     double acc[N_SUMS] = {0.0};

@@ -1,10 +1,12 @@
-/* The engine's transport over MPI.  Every call takes one mutex and uses
+/* The runner's transport over MPI.  Every call takes one mutex and uses
  * only non-blocking operations, so threads of a rank never block each
  * other inside MPI (MPI_THREAD_SERIALIZED is enough) and a reader waiting
  * for a unit never stops a writer from returning a result. */
-#include "hald/mpi.h"
+#include "transport.h"
 
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #ifndef HALD_HAVE_MPI
 
@@ -19,7 +21,13 @@ int hald_mpi_start(int *argc, char ***argv, hald_mpi_t **out, hald_error_t *err)
 
 int hald_mpi_rank(const hald_mpi_t *m) { return (void)m, 0; }
 int hald_mpi_size(const hald_mpi_t *m) { return (void)m, 1; }
-void hald_mpi_transport(hald_mpi_t *m, hald_transport_t *tp) { (void)m, (void)tp; }
+
+void hald_mpi_transport(hald_mpi_t *m, hald_transport_t *tp)
+{
+    (void)m;
+    memset(tp, 0, sizeof *tp);
+    tp->n_ranks = 1;
+}
 void hald_mpi_abort(hald_mpi_t *m, int code) { (void)m, exit(code); }
 int hald_mpi_finish(hald_mpi_t *m) { return (void)m, HALD_OK; }
 
@@ -27,7 +35,6 @@ int hald_mpi_finish(hald_mpi_t *m) { return (void)m, HALD_OK; }
 
 #include <mpi.h>
 #include <pthread.h>
-#include <string.h>
 #include <time.h>
 
 enum { TAG_UNIT = 1, TAG_END = 2, TAG_RESULT = 3 };
@@ -225,7 +232,11 @@ static int tp_send_result(void *ctx, hald_buf_t *msg, hald_error_t *err)
 void hald_mpi_transport(hald_mpi_t *m, hald_transport_t *tp)
 {
     memset(tp, 0, sizeof *tp);
+    tp->n_ranks = 1;
+    if (!m)
+        return;
     tp->n_ranks = m->size;
+    tp->rank = m->rank;
     tp->ctx = m;
     tp->send_unit = tp_send_unit;
     tp->poll_result = tp_poll_result;

@@ -1,6 +1,6 @@
 /* The ordered pipeline.  One mutex guards the slot states; steps run with
  * it released. */
-#include "hald/opipe.h"
+#include "opipe.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -8,6 +8,12 @@
 #include <time.h>
 
 #include "hald/error.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#else
+static int omp_get_thread_num(void) { return 0; }
+#endif
 
 enum slot_state { SLOT_FREE, SLOT_FILLED, SLOT_WORKING, SLOT_DONE };
 
@@ -32,7 +38,7 @@ static int finished(const opipe_t *p)
 /* Takes one step if any is ready; returns 1 after a step, 0 when none was
  * ready, HALD_OPIPE_AGAIN when the only candidates answered "not yet".
  * Called and returns with the lock held. */
-static int step(opipe_t *p)
+static int step(opipe_t *p, int worker)
 {
     int again = 0;
     size_t w = (size_t)(p->next_write % p->n_slots);
@@ -77,7 +83,7 @@ static int step(opipe_t *p)
             continue;
         p->state[s] = SLOT_WORKING;
         pthread_mutex_unlock(&p->lock);
-        p->steps->work(p->ctx, p->slots[s]);
+        p->steps->work(p->ctx, p->slots[s], worker);
         pthread_mutex_lock(&p->lock);
         p->state[s] = SLOT_DONE;
         return 1;
@@ -102,11 +108,11 @@ static void wait_change(opipe_t *p, int timed)
     pthread_cond_timedwait(&p->changed, &p->lock, &ts);
 }
 
-static void thread_loop(opipe_t *p)
+static void thread_loop(opipe_t *p, int worker)
 {
     pthread_mutex_lock(&p->lock);
     while (!finished(p)) {
-        int rc = step(p);
+        int rc = step(p, worker);
         if (rc == 1)
             pthread_cond_broadcast(&p->changed);
         else
@@ -133,10 +139,10 @@ int hald_opipe_run(const hald_opipe_steps_t *steps, void *ctx, void **slots, siz
         return HALD_E_NOMEM;
     }
     if (n_threads <= 1) {
-        thread_loop(&p);
+        thread_loop(&p, 0);
     } else {
 #pragma omp parallel num_threads(n_threads)
-        thread_loop(&p);
+        thread_loop(&p, omp_get_thread_num());
     }
     pthread_cond_destroy(&p.changed);
     pthread_mutex_destroy(&p.lock);

@@ -1,79 +1,79 @@
-/* Internal to the engine: one unit of work and what processing it gives.
- * Not part of the public API (src/, not include/hald/). */
-#ifndef HALD_UNIT_H
-#define HALD_UNIT_H
+/* hald (internal) — a unit of work as the runner sees it.
+ *
+ * Every job's unit is a struct that starts with hald_unit_t and adds the
+ * fields its source and writer need.  A table of those fields (a layout)
+ * is all the runner needs to reset a unit for reuse, free it, and ship it
+ * to another rank and back: there is one codec for every kind of unit.
+ *
+ * Shipped fields are u64 arrays, byte buffers and the error.  One buffer
+ * each way is the bulk (the text or bases going out, the formatted output
+ * coming back): it moves into the message and the other fields are
+ * appended after it, with a trailer giving its length, so the bulk of a
+ * message is never copied on either side. */
+#ifndef HALD_RUNNER_UNIT_H
+#define HALD_RUNNER_UNIT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hald/buf.h"
 #include "hald/error.h"
-#include "hald/output.h"
-#include "hald/records.h"
 #include "hald/score.h"
 
-typedef enum unit_kind {
-    UNIT_TEXT = 1,   /* decoded text */
-    UNIT_FRAMES = 2  /* whole compressed zstd frames */
-} unit_kind_t;
+typedef struct hald_unit {
+    uint64_t seq;            /* order in the input */
+    int rank;                /* who works on it; 0 is this process */
+    hald_error_t err;        /* the work step's failure */
+    uint64_t items;          /* records, sites... the unit produced */
+    uint64_t na[HALD_N_MODELS][HALD_N_NA]; /* unscorable items by model and reason */
+    hald_buf_t out;          /* formatted output, written in order */
+} hald_unit_t;
 
-/* What every rank must agree on to process a unit the same way. */
-typedef struct unit_cfg {
-    const hald_scorer_t *scorer;
-    hald_model_set_t models;
-    hald_out_format_t out_format;
-    uint64_t max_stored;
-    int strict;
-    const char *input_name; /* for messages */
-} unit_cfg_t;
+typedef enum hald_field_kind {
+    HALD_FIELD_U64 = 1,      /* an array of uint64_t */
+    HALD_FIELD_BUF = 2       /* a hald_buf_t */
+} hald_field_kind_t;
 
-typedef struct unit_result {
-    hald_error_t err;        /* err.code != HALD_OK: the unit failed */
-    int body_error;          /* the failure is in the body's records: the
-                                writer re-parses the body for global numbers */
-    int has_start;           /* a record starts inside the text */
-    uint64_t n_records;      /* in the body */
-    uint64_t na[HALD_N_MODELS][HALD_N_NA];
-    int64_t first_na;        /* local index in the body, -1 if none */
-    uint64_t nl_body;        /* newlines in the body (lines format) */
-    hald_buf_t rows;         /* formatted rows, or deferred: u64 local line + k doubles */
-    hald_buf_t head, tail;   /* text before the first / from the last record start */
-    hald_buf_t body;         /* the body text, kept only when the writer needs it */
-} unit_result_t;
+/* Which way a field travels between ranks. */
+typedef enum hald_field_dir {
+    HALD_KEEP = 0,           /* scratch: never shipped, reset to empty */
+    HALD_TO_WORKER = 1,      /* rank 0 → the rank that works on the unit */
+    HALD_TO_WRITER = 2,      /* back to rank 0 with the result */
+    HALD_BOTH = 3
+} hald_field_dir_t;
 
-typedef struct unit {
-    uint64_t seq;            /* order of the unit in the input */
-    unit_kind_t kind;
-    hald_format_t format;
-    int aligned;             /* starts and ends at record boundaries, bases known */
-    int deferred;            /* lines-format TSV of an unaligned unit: the writer formats */
-    uint64_t record_base;    /* aligned: 0-based index of the first record */
-    uint64_t line_base;      /* aligned: 1-based number of the first line */
-    uint64_t in_offset;      /* compressed offset (UNIT_FRAMES), for messages */
-    int rank;                /* who processes it: 0 is this process */
-    hald_buf_t input;        /* text, or compressed frames */
-    hald_buf_t text;         /* decoded frames */
-    struct ZSTD_DCtx_s *dctx; /* kept from unit to unit of a slot */
-    unit_result_t res;
-} unit_t;
+typedef struct hald_unit_field {
+    hald_field_kind_t kind;
+    hald_field_dir_t dir;
+    size_t offset;
+    size_t count;            /* u64 fields: number of words */
+} hald_unit_field_t;
 
-void unit_init(unit_t *u);
-void unit_reset(unit_t *u);
-void unit_free(unit_t *u);
+#define HALD_UNIT_U64(type, member, dir) \
+    {HALD_FIELD_U64, (dir), offsetof(type, member), sizeof(((type *)0)->member) / 8}
+#define HALD_UNIT_BUF(type, member, dir) {HALD_FIELD_BUF, (dir), offsetof(type, member), 0}
 
-/* Decodes (frames), cuts at record starts (unaligned) and scores the body. */
-void unit_process(const unit_cfg_t *cfg, unit_t *u);
+typedef struct hald_unit_layout {
+    size_t size;                       /* sizeof the job's unit struct */
+    const hald_unit_field_t *fields;   /* the job's own fields (not the base) */
+    size_t n_fields;
+    size_t bulk_to_worker;             /* offset of a HALD_TO_WORKER buffer, or 0: none */
+} hald_unit_layout_t;
 
-/* Scores whole records of text with the given bases: rows (formatted, or
- * deferred), counts, NA tallies and the first NA.  Returns HALD_OK or the
- * parser's error. */
-int unit_score_text(const unit_cfg_t *cfg, hald_format_t fmt, const char *text, size_t len,
-                    uint64_t record_base, uint64_t line_base, int deferred,
-                    unit_result_t *res, hald_error_t *err);
+/* A unit with every buffer empty. */
+void hald_unit_init(const hald_unit_layout_t *l, void *unit);
+/* Empties a unit for the next input, keeping its buffers' memory. */
+void hald_unit_reset(const hald_unit_layout_t *l, void *unit);
+void hald_unit_free(const hald_unit_layout_t *l, void *unit);
 
-/* Serialisation for the transport. */
-int unit_encode(const unit_t *u, hald_buf_t *msg, hald_error_t *err);
-int unit_decode(const hald_buf_t *msg, unit_t *u, hald_error_t *err);
-int unit_result_encode(const unit_t *u, hald_buf_t *msg, hald_error_t *err);
-int unit_result_decode(const hald_buf_t *msg, unit_t *u, hald_error_t *err);
+/* The unit's `dir` fields into msg (HALD_TO_WORKER: what a rank needs to
+ * work on it; HALD_TO_WRITER: its result).  The bulk buffer moves into msg
+ * and the unit gets msg's old memory in its place. */
+int hald_unit_encode(const hald_unit_layout_t *l, void *unit, hald_field_dir_t dir,
+                     hald_buf_t *msg, hald_error_t *err);
+/* The reverse; msg gets the unit's old bulk memory.  A message that does
+ * not parse, or one for another unit (seq), is an error. */
+int hald_unit_decode(const hald_unit_layout_t *l, hald_buf_t *msg, void *unit,
+                     hald_field_dir_t dir, hald_error_t *err);
 
 #endif

@@ -47,6 +47,6 @@ done
 check "FASTA ids kept, in order" bash -c "diff <(cut -f1 '$VEC/windows.tsv' | tail -n +2) <(cut -f1 '$T/out.tsv' | tail -n +2)"
 "$HALD_BIN" -q --in "$T/w.txt" >"$T/lines.tsv"
 check "lines ids are line numbers" bash -c "sed -n '2p;\$p' '$T/lines.tsv' | cut -f1 | paste -sd' ' | grep -qx '1 $(vectors_as_lines | wc -l)'"
-# The header of the binary file counts the records.
-check "bin header record count" bash -c "[ \$(od -An -t u8 -j 16 -N 8 '$T/out.bin' | tr -d ' ') = $(vectors_as_lines | wc -l) ]"
+# The end block of the binary file counts the records.
+check "bin end block record count" bash -c "[ \$(tail -c 16 '$T/out.bin' | od -An -t u8 -N 8 | tr -d ' ') = $(vectors_as_lines | wc -l) ]"
 finish

@@ -4,8 +4,9 @@
 # which wrote sha256sums.txt with that commit's binary, and by
 # tests/e2e/golden.sh, which checks today's binary against it.
 #
-# Only text formats are here (TSV, BED, bedGraph): the binary formats
-# changed on purpose (version 2 carries record ids and sequence names).
+# Text formats (TSV, BED, bedGraph) and packed files are here; the binary
+# score and scan formats changed on purpose (version 2 carries record ids
+# and sequence names).
 
 # golden_inputs DIR SHARED: writes every input into DIR.  Needs
 # hald_randwin and hald_randgenome on PATH, and the shared vectors.
@@ -38,7 +39,8 @@ golden_inputs() {
 }
 
 # name|arguments (relative to the input directory).  Every case runs with
-# -q and --out; the checker adds thread and rank variations.
+# -q and --out; the checker adds thread and rank variations (make.sh gives
+# no -t: the old pack had none).
 GOLDEN_CASES=(
     "ex-both|score --model both --in ex.fa"
     "ex-mean|score --in ex.fa"
@@ -61,4 +63,7 @@ GOLDEN_CASES=(
     "sites-tsv|scan --sites sites.bed --in scan.fa"
     "sites-bed|scan -O bed --sites sites.bed --in scan.fa"
     "gtf-tsv|scan --gtf a.gtf --in scan.fa"
+    "pack-fa|pack --frame-size 100K --in w.fa"
+    "pack-lines|pack --frame-size 10K --in w.lines"
+    "pack-fq|pack --in w.fq.gz"
 )

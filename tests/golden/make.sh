@@ -19,7 +19,7 @@ cd "$d"
 for c in "${GOLDEN_CASES[@]}"; do
     name=${c%%|*}
     read -r -a args <<<"${c#*|}"
-    "$hald" "${args[0]}" -q -t 1 "${args[@]:1}" --out "$d/out"
+    "$hald" "${args[0]}" -q "${args[@]:1}" --out "$d/out"
     printf '%s  %s\n' "$(sha256sum <"$d/out" | cut -d' ' -f1)" "$name"
 done >"$here/sha256sums.txt"
 echo "wrote $here/sha256sums.txt ($(wc -l <"$here/sha256sums.txt") cases)"

@@ -1,4 +1,5 @@
-/* hald — an ordered pipeline: read → work → write over a ring of slots.
+/* hald (internal) — an ordered pipeline: read → work → write over a ring
+ * of slots.
  *
  * Reading and writing are serial and in order; work runs on any number of
  * threads at once.  Every thread takes whichever step is ready (write
@@ -23,8 +24,10 @@ typedef struct hald_opipe_steps {
     /* Fills `slot` with the next unit: returns 1, 0 at the end,
      * HALD_OPIPE_AGAIN, or a negative status (the run stops). */
     int (*read)(void *ctx, void *slot);
-    /* Processes a filled slot; errors are kept in the slot for write. */
-    void (*work)(void *ctx, void *slot);
+    /* Processes a filled slot; errors are kept in the slot for write.
+     * `worker` (0 .. n_threads − 1) names the calling thread, so that each
+     * thread can keep its own scratch memory from unit to unit. */
+    void (*work)(void *ctx, void *slot, int worker);
     /* Consumes a processed slot, in read order: HALD_OK,
      * HALD_OPIPE_AGAIN, or a negative status (the run stops). */
     int (*write)(void *ctx, void *slot);

@@ -1,0 +1,515 @@
+/* The option table, and parsing, --help and the man page made from it. */
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <stdarg.h>
+
+/* Errors in minimap2's style; options.c stands alone (its unit test links
+ * it without the rest of the command line). */
+static void opt_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void opt_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("[E::hald] ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+/* ================================================================ values */
+
+static int parse_string(const cli_option_t *o, const char *text, void *dst)
+{
+    (void)o;
+    *(const char **)dst = text;
+    return 0;
+}
+
+int cli_parse_size(const char *s, unsigned long long *out)
+{
+    errno = 0;
+    char *end;
+    if (*s == '-' || *s == '\0')
+        return -1;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s)
+        return -1;
+    unsigned shift = 0;
+    if (*end) {
+        switch (*end) {
+        case 'k': case 'K': shift = 10; break;
+        case 'm': case 'M': shift = 20; break;
+        case 'g': case 'G': shift = 30; break;
+        default: return -1;
+        }
+        end++;
+        if (strcmp(end, "iB") == 0 || strcmp(end, "B") == 0)
+            end += strlen(end);
+        if (*end)
+            return -1;
+    }
+    if (shift && v > (ULLONG_MAX >> shift))
+        return -1;
+    *out = v << shift;
+    return 0;
+}
+
+/* A count or size (K/M/G suffixes) within the row's range. */
+static int parse_number(const cli_option_t *o, const char *text, void *dst)
+{
+    unsigned long long v;
+    if (cli_parse_size(text, &v) != 0 || v < o->min || v > o->max)
+        return -1;
+    *(uint64_t *)dst = v;
+    return 0;
+}
+
+static int parse_format(const cli_option_t *o, const char *text, void *dst)
+{
+    (void)o;
+    return hald_format_parse(text, dst);
+}
+
+static int parse_models(const cli_option_t *o, const char *text, void *dst)
+{
+    (void)o;
+    return hald_model_set_parse(text, dst);
+}
+
+static int parse_cpu(const cli_option_t *o, const char *text, void *dst)
+{
+    (void)o;
+    return hald_cpu_parse(text, dst);
+}
+
+static int parse_score_out(const cli_option_t *o, const char *text, void *dst)
+{
+    (void)o;
+    return hald_out_format_parse(text, dst);
+}
+
+static int parse_scan_out(const cli_option_t *o, const char *text, void *dst)
+{
+    (void)o;
+    return hald_scan_out_parse(text, dst);
+}
+
+static int parse_strand(const cli_option_t *o, const char *text, void *dst)
+{
+    (void)o;
+    if ((text[0] != '+' && text[0] != '-') || text[1])
+        return -1;
+    *(char *)dst = text[0];
+    return 0;
+}
+
+/* "I/N", 1-based I, into a 0-based index and a count. */
+static int parse_shard(const cli_option_t *o, const char *text, void *dst)
+{
+    (void)o;
+    unsigned long long i, n;
+    char slash;
+    int used = 0;
+    if (sscanf(text, "%llu%c%llu%n", &i, &slash, &n, &used) != 3 || slash != '/' ||
+        text[used] != '\0' || i < 1 || n < 1 || i > n)
+        return -1;
+    uint64_t *pair = dst; /* shard_index, then shard_count */
+    pair[0] = i - 1;
+    pair[1] = n;
+    return 0;
+}
+
+/* ================================================================ the table */
+
+#define AT(field) offsetof(cli_settings_t, field)
+#define FLAG(name, letter, cmds, group, field, help) \
+    {name, letter, OPT_FLAG, NULL, NULL, cmds, group, help, NULL, AT(field), NULL, 0, 0}
+#define VALUE(name, letter, meta, def, cmds, group, field, parse, expect, help) \
+    {name, letter, OPT_VALUE, meta, def, cmds, group, help, expect, AT(field), parse, 0, 0}
+#define NUMBER(name, letter, meta, def, cmds, group, field, lo, hi, expect, help) \
+    {name, letter, OPT_VALUE, meta, def, cmds, group, help, expect, AT(field), parse_number, lo, hi}
+
+const cli_option_t CLI_OPTIONS[] = {
+    /* Input */
+    VALUE("in", 'i', "PATH", "-", CMD_SCORE | CMD_PACK | CMD_VIEW, "Input", in, parse_string, NULL,
+          "input: plain, gzip or zstd (by magic bytes); '-' is stdin"),
+    VALUE("in", 'i', "PATH", "-", CMD_SCAN, "Input", in, parse_string, NULL,
+          "genome FASTA: plain, gzip or zstd; '-' is stdin"),
+    VALUE("format", 'f', "FMT", "auto", CMD_SCORE | CMD_PACK, "Input", format, parse_format,
+          "auto, fasta, fastq or lines", "auto|fasta|fastq|lines: auto is '>' FASTA, '@' FASTQ, else one sequence per line"),
+    FLAG("any-length", 0, CMD_SCORE, "Input", any_length,
+         "score the mean model on windows of any length (regions stays 160 nt)"),
+    NUMBER("max-length", 0, "N", "256M", CMD_SCORE, "Input", max_length, 1, UINT64_MAX,
+           "a positive size such as 1M", "under --any-length, longer records are NA"),
+    VALUE("shard", 0, "I/N", NULL, CMD_SCORE, "Input", shard_index, parse_shard,
+          "I/N with 1 <= I <= N, e.g. 3/16",
+          "only the I-th of N record-balanced parts (1-based I) of a packed input"),
+    VALUE("sites", 0, "FILE", NULL, CMD_SCAN, "Input", sites_bed, parse_string, NULL,
+          "score only these sites: BED6 of GT intervals (start of the G, end start + 2, strand)"),
+    VALUE("gtf", 0, "FILE", NULL, CMD_SCAN, "Input", sites_gtf, parse_string, NULL,
+          "score only the donors of a GTF: every exon end but a transcript's last"),
+    /* Model */
+    VALUE("model", 'm', "M", "mean", CMD_SCORE, "Model", models, parse_models,
+          "mean, regions or both", "mean|regions|both"),
+    VALUE("model", 'm', "M", "both", CMD_SCAN, "Model", models, parse_models,
+          "mean, regions or both", "mean|regions|both (bed and bedgraph: one model, default mean)"),
+    VALUE("weights", 'w', "FILE", NULL, CMD_SCORE | CMD_SCAN | CMD_WEIGHTS, "Model", weights,
+          parse_string, NULL,
+          "HAL_mer_scores.npz or .npy [$HALD_WEIGHTS, then the search path: ./weights, "
+          "../shared/weights, beside the program, $prefix/share/hald]"),
+    FLAG("strict", 0, CMD_SCORE, "Model", strict, "the first unscorable record is an error"),
+    /* Output */
+    VALUE("out", 'o', "PATH", "-", CMD_SCORE | CMD_SCAN | CMD_VIEW, "Output", out, parse_string, NULL,
+          "output; '-' is stdout; files are written under a temporary name and renamed when complete"),
+    VALUE("out", 'o', "PATH", NULL, CMD_PACK, "Output", out, parse_string, NULL,
+          "the packed file (written atomically)"),
+    VALUE("out-format", 'O', "FMT", "tsv", CMD_SCORE, "Output", score_out, parse_score_out,
+          "tsv or bin", "tsv|bin (bin: docs/binary-format.md; hald view prints it)"),
+    VALUE("out-format", 'O', "FMT", "tsv", CMD_SCAN, "Output", scan_out, parse_scan_out,
+          "tsv, bed, bedgraph or bin", "tsv|bed|bedgraph|bin"),
+    VALUE("strand", 0, "S", "+", CMD_SCAN, "Output", strand, parse_strand, "+ or -",
+          "bedgraph: the strand to show, + or -"),
+    NUMBER("frame-size", 0, "N", "4M", CMD_PACK, "Output", frame_size, 1, 0xFFFFFFFFu,
+           "1 to 4G, e.g. 4M", "decoded bytes per frame, K/M/G suffixes"),
+    NUMBER("level", 'l', "N", "3", CMD_PACK, "Output", level, 1, 22, "1 to 22", "zstd level"),
+    /* Run */
+    NUMBER("threads", 't', "N", NULL, CMD_RUNS, "Run", threads, 1, 4096, "a count from 1 to 4096",
+           "threads [$OMP_NUM_THREADS, else the cores available]"),
+    VALUE("cpu", 0, "PATH", "auto", CMD_SCORE | CMD_SCAN, "Run", cpu, parse_cpu,
+          "auto, scalar or avx2", "auto|scalar|avx2: the kernels to use"),
+    NUMBER("chunk-size", 0, "N", "1M", CMD_SCAN, "Run", chunk_size, 1, UINT64_MAX,
+           "a positive size, e.g. 1M", "site starts per unit of work"),
+    FLAG("progress", 0, CMD_RUNS, "Run", progress,
+         "progress on stderr, with % and time left for files (default on a terminal)"),
+    NUMBER("progress-interval", 0, "S", "10", CMD_RUNS, "Run", progress_interval, 1, 86400,
+           "seconds from 1 to 86400", "seconds between progress lines when stderr is not a terminal"),
+    /* General */
+    {"quiet", 'q', OPT_QUIET, NULL, NULL, CMD_ALL, "General", "errors only", NULL, AT(verbosity), NULL, 0, 0},
+    {"verbose", 'v', OPT_VERBOSE, NULL, NULL, CMD_ALL, "General", "more detail (repeatable)", NULL,
+     AT(verbosity), NULL, 0, 0},
+    FLAG("help", 'h', CMD_ALL, "General", help, "this help"),
+    FLAG("version", 'V', CMD_ALL, "General", version, "the version (with -v: and the weights' sha256)"),
+};
+const size_t CLI_N_OPTIONS = sizeof CLI_OPTIONS / sizeof CLI_OPTIONS[0];
+_Static_assert(offsetof(cli_settings_t, shard_count) == offsetof(cli_settings_t, shard_index) + 8,
+               "parse_shard stores the index, then the count");
+_Static_assert(sizeof CLI_OPTIONS / sizeof CLI_OPTIONS[0] <= 64, "cli_settings_t.given has 64 bits");
+
+const cli_command_t CLI_COMMANDS[] = {
+    {"score", CMD_SCORE, "[options] [--in] FILE",
+     "score sequences with the HAL model (the default command)",
+     "Scores each record (FASTA, FASTQ or one sequence per line) as a 160-nt window around a 5' "
+     "splice donor: 80 nt of exon, then 80 of intron starting with the GT.  One row per record, "
+     "in input order, byte-identical for any number of threads and MPI ranks."},
+    {"scan", CMD_SCAN, "[options] [--in] genome.fa[.gz|.zst]",
+     "score every donor site of a genome, both strands",
+     "Scores every GT on both strands whose 160-nt window lies inside its sequence (0-based "
+     "half-open coordinates of the GT; a minus-strand site is the AC on the plus strand), or "
+     "only the sites of --sites or --gtf."},
+    {"view", CMD_VIEW, "[options] [--in] FILE",
+     "print a binary score or scan file as the TSV its run would have written",
+     "Reads a binary file of hald score or hald scan (--out-format bin; compressed or not, or "
+     "stdin) and prints the TSV the same run writes with --out-format tsv."},
+    {"pack", CMD_PACK, "[options] [--in] FILE --out FILE.zst",
+     "rewrite input as record-aligned zstd frames with a seek index",
+     "Rewrites sequences (FASTA, FASTQ or lines; plain, gzip or zstd) as zstd frames that each "
+     "hold whole records, plus a seek index: runs on the packed file decode frames in parallel "
+     "and --shard I/N starts without scanning.  The text is kept byte for byte (zstd -dc "
+     "restores it); see docs/packed-format.md."},
+    {"weights", CMD_WEIGHTS, "[--weights FILE]", "show which weights table is used and its sha256",
+     "Prints the weights file a run would load, its sha256 and whether it is the published HAL "
+     "table; exit 1 if it cannot be loaded."},
+};
+const size_t CLI_N_COMMANDS = sizeof CLI_COMMANDS / sizeof CLI_COMMANDS[0];
+
+const cli_command_t *cli_find_command(const char *name)
+{
+    for (size_t i = 0; i < CLI_N_COMMANDS; i++)
+        if (strcmp(CLI_COMMANDS[i].name, name) == 0)
+            return &CLI_COMMANDS[i];
+    return NULL;
+}
+
+/* ================================================================ parsing */
+
+static int applies(const cli_option_t *o, const cli_command_t *cmd)
+{
+    return (o->commands & cmd->bit) != 0;
+}
+
+static int set_value(const cli_option_t *o, const char *text, cli_settings_t *s)
+{
+    return o->parse(o, text, (char *)s + o->offset);
+}
+
+static void set_defaults(const cli_command_t *cmd, cli_settings_t *s)
+{
+    memset(s, 0, sizeof *s);
+    s->verbosity = 1;
+    for (size_t i = 0; i < CLI_N_OPTIONS; i++) {
+        const cli_option_t *o = &CLI_OPTIONS[i];
+        if (applies(o, cmd) && o->kind == OPT_VALUE && o->def && set_value(o, o->def, s) != 0)
+            abort(); /* a default the table cannot parse: a bug caught by any test */
+    }
+}
+
+int cli_given(const cli_settings_t *s, const cli_command_t *cmd, const char *name)
+{
+    for (size_t i = 0; i < CLI_N_OPTIONS; i++)
+        if (applies(&CLI_OPTIONS[i], cmd) && strcmp(CLI_OPTIONS[i].name, name) == 0)
+            return (s->given >> i) & 1;
+    return 0;
+}
+
+int cli_parse(const cli_command_t *cmd, int argc, char **argv, cli_settings_t *s)
+{
+    set_defaults(cmd, s);
+    struct option longs[64 + 1];
+    char shorts[3 * 64 + 2] = ":";
+    size_t n = 0, k = 1;
+    for (size_t i = 0; i < CLI_N_OPTIONS; i++) {
+        const cli_option_t *o = &CLI_OPTIONS[i];
+        if (!applies(o, cmd))
+            continue;
+        /* getopt_long returns 256 + row for a long option, the letter for a short one. */
+        longs[n++] = (struct option){o->name, o->kind == OPT_VALUE ? required_argument : no_argument,
+                                     NULL, 256 + (int)i};
+        if (o->letter) {
+            shorts[k++] = o->letter;
+            if (o->kind == OPT_VALUE)
+                shorts[k++] = ':';
+        }
+    }
+    longs[n] = (struct option){NULL, 0, NULL, 0};
+    shorts[k] = '\0';
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+        if (c == '?' || c == ':') {
+            char what[80];
+            if (optopt >= 256)
+                snprintf(what, sizeof what, "--%s", CLI_OPTIONS[optopt - 256].name);
+            else if (optopt)
+                snprintf(what, sizeof what, "-%c", optopt);
+            else
+                snprintf(what, sizeof what, "%s", argv[optind - 1]);
+            if (c == ':')
+                opt_error("%s: a value is missing (see hald %s --help)", what, cmd->name);
+            else
+                opt_error("unknown option %s (see hald %s --help)", what, cmd->name);
+            return CLI_EXIT_USAGE;
+        }
+        size_t row = 0;
+        if (c >= 256) {
+            row = (size_t)(c - 256);
+        } else {
+            while (row < CLI_N_OPTIONS && !(CLI_OPTIONS[row].letter == c && applies(&CLI_OPTIONS[row], cmd)))
+                row++;
+        }
+        const cli_option_t *o = &CLI_OPTIONS[row];
+        s->given |= UINT64_C(1) << row;
+        switch (o->kind) {
+        case OPT_FLAG: *(int *)((char *)s + o->offset) = 1; break;
+        case OPT_QUIET: s->verbosity = 0; break;
+        case OPT_VERBOSE: s->verbosity++; break;
+        case OPT_VALUE:
+            if (set_value(o, optarg, s) != 0) {
+                opt_error("--%s: invalid value '%s' (expected %s)", o->name, optarg,
+                           o->expect ? o->expect : o->help);
+                return CLI_EXIT_USAGE;
+            }
+            break;
+        }
+    }
+    if (s->help) {
+        cli_print_help(stdout, cmd);
+        return 0;
+    }
+    /* One input: --in, or the one operand. */
+    if (optind < argc && !cli_given(s, cmd, "in"))
+        s->in = argv[optind++];
+    if (optind < argc) {
+        opt_error("unexpected argument '%s' (one input per run; see hald %s --help)", argv[optind],
+                   cmd->name);
+        return CLI_EXIT_USAGE;
+    }
+    return -1;
+}
+
+/* ================================================================ help */
+
+#define HELP_WIDTH 80
+#define HELP_INDENT 24
+
+/* Prints text from column `col`, wrapped at HELP_WIDTH with HELP_INDENT. */
+static void wrap(FILE *fp, const char *text, int col)
+{
+    const char *p = text;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        const char *end = p;
+        while (*end && *end != ' ')
+            end++;
+        int len = (int)(end - p);
+        if (col > HELP_INDENT && col + 1 + len > HELP_WIDTH) {
+            fprintf(fp, "\n%*s", HELP_INDENT, "");
+            col = HELP_INDENT;
+        } else if (col > HELP_INDENT) {
+            fputc(' ', fp);
+            col++;
+        }
+        fwrite(p, 1, (size_t)len, fp);
+        col += len;
+        p = end;
+    }
+    fputc('\n', fp);
+}
+
+static const char *const GROUPS[] = {"Input", "Model", "Output", "Run", "General"};
+
+void cli_print_help(FILE *fp, const cli_command_t *cmd)
+{
+    fprintf(fp, "Usage: hald %s %s\n\n", cmd->name, cmd->usage);
+    wrap(fp, cmd->description, 0);
+    for (size_t g = 0; g < sizeof GROUPS / sizeof GROUPS[0]; g++) {
+        int header = 0;
+        for (size_t i = 0; i < CLI_N_OPTIONS; i++) {
+            const cli_option_t *o = &CLI_OPTIONS[i];
+            if (!applies(o, cmd) || strcmp(o->group, GROUPS[g]) != 0)
+                continue;
+            if (!header++)
+                fprintf(fp, "\n%s:\n", GROUPS[g]);
+            char left[64];
+            int n = snprintf(left, sizeof left, "  %c%c%s--%s%s%s", o->letter ? '-' : ' ',
+                             o->letter ? o->letter : ' ', o->letter ? ", " : "  ", o->name,
+                             o->metavar ? " " : "", o->metavar ? o->metavar : "");
+            fputs(left, fp);
+            int col = n;
+            if (col >= HELP_INDENT - 1) {
+                fprintf(fp, "\n%*s", HELP_INDENT, "");
+                col = HELP_INDENT;
+            } else {
+                fprintf(fp, "%*s", HELP_INDENT - col, "");
+                col = HELP_INDENT;
+            }
+            char text[512];
+            snprintf(text, sizeof text, "%s%s%s%s", o->help, o->def ? " [" : "", o->def ? o->def : "",
+                     o->def ? "]" : "");
+            wrap(fp, text, col);
+        }
+    }
+}
+
+void cli_print_commands(FILE *fp)
+{
+    fputs("Usage: hald <command> [options]\n\n"
+          "Score DNA windows around 5' splice donors with the HAL model (Rosenberg et al.,\n"
+          "Cell 2015), exactly, on threads and MPI ranks.\n\nCommands:\n",
+          fp);
+    for (size_t i = 0; i < CLI_N_COMMANDS; i++)
+        fprintf(fp, "  %-9s %s\n", CLI_COMMANDS[i].name, CLI_COMMANDS[i].summary);
+    fputs("\n'hald <command> --help' shows a command's options; 'hald --in FILE ...' runs score.\n"
+          "hald --version prints the version; man hald has it all.\n",
+          fp);
+}
+
+/* ================================================================ man page */
+
+/* Roff text: a leading '.' or '\'' would be a request, '\' an escape. */
+static void roff(FILE *fp, const char *s)
+{
+    if (*s == '.' || *s == '\'')
+        fputs("\\&", fp);
+    for (; *s; s++) {
+        if (*s == '\\')
+            fputs("\\e", fp);
+        else if (*s == '-')
+            fputs("\\-", fp);
+        else
+            fputc(*s, fp);
+    }
+}
+
+static void man_option(FILE *fp, const cli_option_t *o)
+{
+    fputs(".TP\n", fp);
+    if (o->letter)
+        fprintf(fp, "\\fB\\-%c\\fR, ", o->letter);
+    fputs("\\fB", fp);
+    roff(fp, "--");
+    roff(fp, o->name);
+    fputs("\\fR", fp);
+    if (o->metavar) {
+        fputs(" \\fI", fp);
+        roff(fp, o->metavar);
+        fputs("\\fR", fp);
+    }
+    fputc('\n', fp);
+    roff(fp, o->help);
+    if (o->def) {
+        fputs(" [default: ", fp);
+        roff(fp, o->def);
+        fputc(']', fp);
+    }
+    fputc('\n', fp);
+}
+
+void cli_print_man(FILE *fp)
+{
+    fprintf(fp, ".TH HALD 1 \"\" \"hald %s\" \"User Commands\"\n", HALD_VERSION);
+    fputs(".SH NAME\nhald \\- score 5' splice donors with the HAL model, on threads and MPI ranks\n"
+          ".SH SYNOPSIS\n", fp);
+    for (size_t i = 0; i < CLI_N_COMMANDS; i++) {
+        fprintf(fp, ".B hald %s\n", CLI_COMMANDS[i].name);
+        roff(fp, CLI_COMMANDS[i].usage);
+        fputs("\n.br\n", fp);
+    }
+    fputs(".SH DESCRIPTION\n"
+          "hald scores 160\\-nt windows around 5' splice donors with the HAL hexamer model "
+          "(Rosenberg et al., Cell 2015): the \\fBmean\\fR convention (the 8 columns averaged, "
+          "applied to normalised hexamer frequencies; the default) or the authors' "
+          "position\\-specific \\fBregions\\fR sum.  Output is byte\\-identical whatever the "
+          "threads, MPI ranks (\\fBmpirun \\-n\\fR \\fIN\\fR \\fBhald ...\\fR) or CPU path.  "
+          "Without a command, \\fBhald\\fR runs \\fBscore\\fR.\n",
+          fp);
+    for (size_t c = 0; c < CLI_N_COMMANDS; c++) {
+        const cli_command_t *cmd = &CLI_COMMANDS[c];
+        fprintf(fp, ".SH \"HALD %s\"\n", cmd->name);
+        fprintf(fp, ".B hald %s\n", cmd->name);
+        roff(fp, cmd->usage);
+        fputs("\n.PP\n", fp);
+        roff(fp, cmd->description);
+        fputc('\n', fp);
+        for (size_t i = 0; i < CLI_N_OPTIONS; i++)
+            if (applies(&CLI_OPTIONS[i], cmd))
+                man_option(fp, &CLI_OPTIONS[i]);
+    }
+    fputs(".SH ENVIRONMENT\n"
+          ".TP\n.B HALD_WEIGHTS\nThe weights file, when \\fB\\-\\-weights\\fR is not given.\n"
+          ".TP\n.B OMP_NUM_THREADS\nThreads, when \\fB\\-\\-threads\\fR is not given.\n"
+          ".SH FILES\n"
+          "The weights table HAL_mer_scores.npz (or .npy) is looked for in ./weights, "
+          "\\&../shared/weights, beside the program, and in the data directory of the "
+          "installation (share/hald); share/hald/fetch\\-weights downloads it and checks its "
+          "sha256.\n"
+          ".SH EXIT STATUS\n"
+          "0 on success, 1 for a usage or input error, 2 for an I/O failure.\n"
+          ".SH EXAMPLES\n"
+          ".nf\n"
+          "hald \\-\\-in reads.fa.zst \\-\\-model both \\-\\-out scores.tsv\n"
+          "hald score \\-O bin \\-o scores.bin reads.fq.gz && hald view scores.bin\n"
+          "mpirun \\-n 64 hald \\-\\-in reads.zst \\-O bin \\-o scores.bin\n"
+          "hald scan \\-\\-gtf genes.gtf.gz \\-\\-in genome.fa.gz \\-o donors.tsv\n"
+          ".fi\n"
+          ".SH SEE ALSO\n"
+          "The documents in the hald source tree: README.md and docs/.\n",
+          fp);
+}

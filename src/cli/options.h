@@ -1,0 +1,113 @@
+/* hald command line — the one option table.
+ *
+ * Every option of every subcommand is one row: name, short letter, kind of
+ * value, default, help text, which subcommands take it and where its value
+ * goes.  getopt_long's table, each subcommand's --help, the man page (and,
+ * with the config file, its keys) are all made from these rows, so they
+ * cannot disagree. */
+#ifndef HALD_CLI_OPTIONS_H
+#define HALD_CLI_OPTIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "hald/hexamer.h"
+#include "hald/records.h"
+#include "hald/score.h"
+#include "hald/score_writer.h"
+#include "hald/site_writer.h"
+
+/* The exit status of a usage error. */
+#define CLI_EXIT_USAGE 1
+
+/* Subcommands, as bits of an option's `commands`. */
+enum {
+    CMD_SCORE = 1u << 0,
+    CMD_SCAN = 1u << 1,
+    CMD_VIEW = 1u << 2,
+    CMD_PACK = 1u << 3,
+    CMD_WEIGHTS = 1u << 4,
+    CMD_ALL = (1u << 5) - 1,
+    CMD_RUNS = CMD_SCORE | CMD_SCAN | CMD_VIEW | CMD_PACK /* long-running: threads, progress */
+};
+
+/* Every value any subcommand takes, after parsing. */
+typedef struct cli_settings {
+    const char *in, *out, *weights;
+    const char *sites_bed, *sites_gtf;
+    hald_format_t format;
+    hald_model_set_t models;
+    hald_out_format_t score_out;
+    hald_scan_out_t scan_out;
+    hald_cpu_t cpu;
+    char strand;
+    int any_length, strict, progress;
+    uint64_t threads;          /* 0: $OMP_NUM_THREADS, else the cores available */
+    uint64_t max_length, chunk_size, frame_size, level;
+    uint64_t shard_index, shard_count; /* 0-based index; count 0: no shard */
+    uint64_t progress_interval;        /* seconds between lines when stderr is not a terminal */
+    int verbosity;             /* 0 quiet, 1 default, 2+ verbose */
+    int help, version;
+    uint64_t given;            /* bit i: option row i was on the command line */
+} cli_settings_t;
+
+typedef enum cli_opt_kind {
+    OPT_FLAG,      /* no value: sets an int to 1 */
+    OPT_VALUE,     /* a value, checked and stored by the row's parser */
+    OPT_QUIET,     /* -q: verbosity 0 */
+    OPT_VERBOSE    /* -v: verbosity + 1 (repeatable) */
+} cli_opt_kind_t;
+
+typedef struct cli_option cli_option_t;
+/* Parses text into the settings field at `dst`: 0, or -1 (the caller
+ * names the option, the value and `expect`). */
+typedef int (*cli_parse_fn)(const cli_option_t *o, const char *text, void *dst);
+
+struct cli_option {
+    const char *name;        /* long name (and config key) */
+    char letter;             /* short option, 0 if none */
+    cli_opt_kind_t kind;
+    const char *metavar;     /* the value's name in help: FILE, N, ... */
+    const char *def;         /* default as shown and parsed; NULL: none */
+    unsigned commands;       /* CMD_* bits */
+    const char *group;       /* help section: Input, Model, Output, Run, General */
+    const char *help;
+    const char *expect;      /* what a valid value looks like, for errors */
+    size_t offset;           /* of the value in cli_settings_t */
+    cli_parse_fn parse;
+    uint64_t min, max;       /* numbers: the valid range */
+};
+
+typedef struct cli_command {
+    const char *name;
+    unsigned bit;
+    const char *usage;       /* after "hald NAME " */
+    const char *summary;     /* one line, for the command list */
+    const char *description; /* a paragraph for --help and the man page */
+} cli_command_t;
+
+extern const cli_option_t CLI_OPTIONS[];
+extern const size_t CLI_N_OPTIONS;
+extern const cli_command_t CLI_COMMANDS[];
+extern const size_t CLI_N_COMMANDS;
+
+/* Parses a count with optional K/M/G (powers of 1024) suffix; -1 on
+ * overflow or junk. */
+int cli_parse_size(const char *s, unsigned long long *out);
+/* The command called name, or NULL. */
+const cli_command_t *cli_find_command(const char *name);
+/* Parses argv (argv[0] is the command's name) for cmd into s, defaults
+ * first.  Returns -1 to go on, or an exit code (after printing help, the
+ * version or an error). */
+int cli_parse(const cli_command_t *cmd, int argc, char **argv, cli_settings_t *s);
+/* Whether the option `name` was given on the command line. */
+int cli_given(const cli_settings_t *s, const cli_command_t *cmd, const char *name);
+/* The subcommand's --help text. */
+void cli_print_help(FILE *fp, const cli_command_t *cmd);
+/* The list of subcommands (hald --help). */
+void cli_print_commands(FILE *fp);
+/* The man page, hald.1, in roff. */
+void cli_print_man(FILE *fp);
+
+#endif

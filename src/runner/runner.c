@@ -1,0 +1,315 @@
+/* The one runner: rank 0 drives a job's source, workers and writer through
+ * the ordered pipeline; other ranks serve rank 0. */
+#include "runner.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "opipe.h"
+
+void hald_run_env_init(hald_run_env_t *e)
+{
+    memset(e, 0, sizeof *e);
+    e->threads = 1;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ================================================================ slots */
+
+/* Units and per-thread scratch, shared by both kinds of rank. */
+typedef struct slots {
+    const hald_job_t *job;
+    char *units;
+    void **ptrs;
+    size_t n;
+    void **scratch; /* per worker thread, made on first use */
+    int threads;
+} slots_t;
+
+static int slots_new(slots_t *s, const hald_job_t *job, size_t n, int threads)
+{
+    memset(s, 0, sizeof *s);
+    s->job = job;
+    s->n = n;
+    s->threads = threads;
+    s->units = calloc(n, job->layout->size);
+    s->ptrs = calloc(n, sizeof *s->ptrs);
+    s->scratch = calloc((size_t)threads, sizeof *s->scratch);
+    if (!s->units || !s->ptrs || !s->scratch)
+        return HALD_E_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        s->ptrs[i] = s->units + i * job->layout->size;
+        hald_unit_init(job->layout, s->ptrs[i]);
+    }
+    return HALD_OK;
+}
+
+static void slots_free(slots_t *s)
+{
+    for (size_t i = 0; s->units && i < s->n; i++)
+        hald_unit_free(s->job->layout, s->ptrs[i]);
+    for (int t = 0; s->scratch && t < s->threads; t++)
+        if (s->scratch[t] && s->job->scratch_free)
+            s->job->scratch_free(s->scratch[t]);
+    free(s->units);
+    free(s->ptrs);
+    free(s->scratch);
+}
+
+/* Works on a unit with the calling thread's scratch. */
+static void work_on(slots_t *s, void *unit, int worker)
+{
+    const hald_job_t *job = s->job;
+    void *scratch = NULL;
+    if (job->scratch_new) {
+        if (!s->scratch[worker])
+            s->scratch[worker] = job->scratch_new(job->shared);
+        scratch = s->scratch[worker];
+        if (!scratch) {
+            hald_error_set(&((hald_unit_t *)unit)->err, HALD_E_NOMEM, "out of memory (worker memory)");
+            return;
+        }
+    }
+    job->work(job->shared, unit, scratch);
+}
+
+/* ================================================================ dealing */
+
+/* Rank 0 deals a unit to another rank while that rank has fewer than
+ * HALD_SLOTS_PER_RANK in flight, and keeps it otherwise.  Rank 0 also reads
+ * and writes, so dealing round-robin would make it the slowest rank; this
+ * way it works only when the others are busy.  pick() runs in the (serial)
+ * read step, done() in the (serial) write step, perhaps on another thread:
+ * the counts are atomic. */
+typedef struct dealer {
+    int n_ranks, next;
+    int *in_flight;
+} dealer_t;
+
+static int dealer_pick(dealer_t *d)
+{
+    int others = d->n_ranks - 1;
+    for (int i = 0; i < others; i++) {
+        int r = 1 + (d->next + i) % others;
+        if (__atomic_load_n(&d->in_flight[r], __ATOMIC_ACQUIRE) < HALD_SLOTS_PER_RANK) {
+            __atomic_add_fetch(&d->in_flight[r], 1, __ATOMIC_ACQ_REL);
+            d->next = r % others; /* the next search starts after r */
+            return r;
+        }
+    }
+    return 0;
+}
+
+static void dealer_done(dealer_t *d, int rank)
+{
+    if (rank > 0)
+        __atomic_sub_fetch(&d->in_flight[rank], 1, __ATOMIC_ACQ_REL);
+}
+
+/* ================================================================ rank 0 */
+
+typedef struct driver {
+    const hald_job_t *job;
+    const hald_run_env_t *env;
+    const hald_transport_t *tp;
+    slots_t slots;
+    dealer_t dealer;
+    uint64_t next_seq;
+    hald_error_t read_err, write_err;
+    hald_buf_t msg_out, msg_in;
+    hald_run_stats_t *stats;
+    double t0, last_report;
+} driver_t;
+
+static void report(driver_t *d, int final)
+{
+    const hald_job_t *job = d->job;
+    hald_run_stats_t *st = d->stats;
+    double t = now_seconds();
+    st->seconds = t - d->t0;
+    st->bytes_in = job->bytes_in ? job->bytes_in(job->ctx) : 0;
+    if (!d->env->progress || (!final && t - d->last_report < 1.0))
+        return;
+    d->last_report = t;
+    hald_progress_t p = {job->task, job->items_name, st->items, st->bytes_in, job->bytes_total,
+                         st->seconds, final};
+    d->env->progress(d->env->progress_ctx, &p);
+}
+
+static int driver_read(void *ctx, void *unit)
+{
+    driver_t *d = ctx;
+    hald_unit_t *u = unit;
+    hald_unit_reset(d->job->layout, unit);
+    int rc = d->job->next(d->job->ctx, unit, &d->read_err);
+    if (rc <= 0)
+        return rc;
+    u->seq = d->next_seq++;
+    if (d->tp->n_ranks > 1 && (u->rank = dealer_pick(&d->dealer)) != 0) {
+        rc = hald_unit_encode(d->job->layout, unit, HALD_TO_WORKER, &d->msg_out, &d->read_err);
+        if (rc == HALD_OK)
+            rc = d->tp->send_unit(d->tp->ctx, u->rank, &d->msg_out, &d->read_err);
+        if (rc != HALD_OK)
+            return rc;
+    }
+    return 1;
+}
+
+static void driver_work(void *ctx, void *unit, int worker)
+{
+    driver_t *d = ctx;
+    if (((hald_unit_t *)unit)->rank == 0)
+        work_on(&d->slots, unit, worker);
+}
+
+static int driver_write(void *ctx, void *unit)
+{
+    driver_t *d = ctx;
+    hald_unit_t *u = unit;
+    if (u->rank != 0) {
+        int rc = d->tp->poll_result(d->tp->ctx, u->rank, &d->msg_in, &d->write_err);
+        if (rc == 0)
+            return HALD_OPIPE_AGAIN;
+        if (rc < 0 ||
+            hald_unit_decode(d->job->layout, &d->msg_in, unit, HALD_TO_WRITER, &d->write_err) != HALD_OK)
+            return d->write_err.code;
+        dealer_done(&d->dealer, u->rank);
+    }
+    int rc = d->job->take(d->job->ctx, unit, &d->write_err);
+    if (rc == HALD_OK && u->err.code != HALD_OK) {
+        if (u->rank != 0)
+            rc = hald_error_set(&d->write_err, u->err.code, "rank %d: %.*s", u->rank,
+                                HALD_ERROR_MSG_MAX - 32, u->err.msg);
+        else
+            d->write_err = u->err, rc = u->err.code;
+    }
+    if (rc != HALD_OK)
+        return rc;
+    d->stats->items += u->items;
+    for (int m = 0; m < HALD_N_MODELS; m++)
+        for (int k = 0; k < HALD_N_NA; k++)
+            d->stats->na[m][k] += u->na[m][k];
+    report(d, 0);
+    return HALD_OK;
+}
+
+static int drive(const hald_job_t *job, const hald_run_env_t *env, const hald_transport_t *tp,
+                 hald_run_stats_t *stats, hald_error_t *err)
+{
+    driver_t d;
+    memset(&d, 0, sizeof d);
+    d.job = job;
+    d.env = env;
+    d.tp = tp;
+    d.stats = stats;
+    d.t0 = d.last_report = now_seconds();
+    hald_error_clear(&d.read_err);
+    hald_error_clear(&d.write_err);
+    int threads = env->threads > 0 ? env->threads : 1;
+    size_t n_slots = HALD_SLOTS_PER_THREAD * (size_t)threads +
+                     HALD_SLOTS_PER_RANK * (size_t)(tp->n_ranks - 1);
+    d.dealer.n_ranks = tp->n_ranks;
+    d.dealer.in_flight = calloc((size_t)tp->n_ranks, sizeof *d.dealer.in_flight);
+    int rc = d.dealer.in_flight ? slots_new(&d.slots, job, n_slots, threads) : HALD_E_NOMEM;
+    if (rc == HALD_OK) {
+        static const hald_opipe_steps_t steps = {driver_read, driver_work, driver_write};
+        rc = hald_opipe_run(&steps, &d, d.slots.ptrs, n_slots, threads);
+    }
+    if (rc != HALD_OK)
+        *err = d.write_err.code != HALD_OK ? d.write_err
+               : d.read_err.code != HALD_OK ? d.read_err
+                                            : (hald_error_t){rc, "out of memory"};
+    if (rc == HALD_OK && job->finish)
+        rc = job->finish(job->ctx, stats, err);
+    if (rc == HALD_OK)
+        report(&d, 1);
+    if (rc == HALD_OK && tp->n_ranks > 1)
+        rc = tp->send_end(tp->ctx, err);
+    slots_free(&d.slots);
+    free(d.dealer.in_flight);
+    hald_buf_free(&d.msg_out);
+    hald_buf_free(&d.msg_in);
+    return rc;
+}
+
+/* ================================================================ other ranks */
+
+typedef struct follower {
+    const hald_job_t *job;
+    const hald_transport_t *tp;
+    slots_t slots;
+    hald_buf_t msg_in, msg_out;
+    hald_error_t err;
+} follower_t;
+
+static int follower_read(void *ctx, void *unit)
+{
+    follower_t *f = ctx;
+    int rc = f->tp->poll_unit(f->tp->ctx, &f->msg_in, &f->err);
+    if (rc == 0)
+        return HALD_OPIPE_AGAIN;
+    if (rc == 2)
+        return 0; /* rank 0 has no more units */
+    if (rc < 0)
+        return rc;
+    hald_unit_reset(f->job->layout, unit);
+    rc = hald_unit_decode(f->job->layout, &f->msg_in, unit, HALD_TO_WORKER, &f->err);
+    return rc == HALD_OK ? 1 : rc;
+}
+
+static void follower_work(void *ctx, void *unit, int worker)
+{
+    follower_t *f = ctx;
+    work_on(&f->slots, unit, worker);
+}
+
+static int follower_write(void *ctx, void *unit)
+{
+    follower_t *f = ctx;
+    int rc = hald_unit_encode(f->job->layout, unit, HALD_TO_WRITER, &f->msg_out, &f->err);
+    return rc == HALD_OK ? f->tp->send_result(f->tp->ctx, &f->msg_out, &f->err) : rc;
+}
+
+/* A rank other than 0: units from rank 0 until it says end, worked on
+ * `threads` threads, results back in the order they came. */
+static int follow(const hald_job_t *job, int threads, const hald_transport_t *tp, hald_error_t *err)
+{
+    follower_t f;
+    memset(&f, 0, sizeof f);
+    f.job = job;
+    f.tp = tp;
+    hald_error_clear(&f.err);
+    size_t n_slots = HALD_SLOTS_PER_THREAD * (size_t)threads;
+    int rc = slots_new(&f.slots, job, n_slots, threads);
+    if (rc == HALD_OK) {
+        static const hald_opipe_steps_t steps = {follower_read, follower_work, follower_write};
+        rc = hald_opipe_run(&steps, &f, f.slots.ptrs, n_slots, threads);
+    }
+    slots_free(&f.slots);
+    hald_buf_free(&f.msg_in);
+    hald_buf_free(&f.msg_out);
+    if (rc != HALD_OK)
+        *err = f.err.code != HALD_OK ? f.err : (hald_error_t){rc, "out of memory"};
+    return rc;
+}
+
+/* ================================================================ entry */
+
+int hald_runner_run(const hald_job_t *job, const hald_run_env_t *env, hald_run_stats_t *stats,
+                    hald_error_t *err)
+{
+    hald_transport_t tp;
+    hald_mpi_transport(env->mpi, &tp);
+    int threads = env->threads > 0 ? env->threads : 1;
+    memset(stats, 0, sizeof *stats);
+    if (tp.rank != 0)
+        return follow(job, threads, &tp, err);
+    return drive(job, env, &tp, stats, err);
+}

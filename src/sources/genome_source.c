@@ -1,0 +1,212 @@
+/* The genome source: FASTA sequences cut into overlapping chunks of sites. */
+#include "genome_source.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "hald/fastastream.h"
+#include "hald/reader.h"
+#include "hald/scan.h"
+#include "hald/scan_run.h"
+
+struct hald_genome_src {
+    hald_reader_t *reader;
+    hald_fasta_stream_t *fasta;
+    uint64_t chunk;
+    hald_sites_t *sites;      /* NULL: every start */
+    uint64_t bytes_total;
+    uint64_t bytes_in;        /* atomic copy of the reader's count, for progress */
+    hald_buf_t name;
+    int64_t chrom_index;      /* of the current sequence, -1 before the first */
+    int active, ended;
+    hald_buf_t buf;           /* bases [buf_off, buf_off + buf.len) */
+    uint64_t buf_off, s_next;
+    hald_site_chrom_t *sc;    /* with a site list: the current sequence's */
+    uint64_t site_next;
+    uint64_t bases_total, sequences;
+};
+
+hald_genome_src_t *hald_genome_open(const char *path, uint64_t chunk, hald_sites_t *sites,
+                                    hald_error_t *err)
+{
+    hald_genome_src_t *g = calloc(1, sizeof *g);
+    if (!g) {
+        hald_error_set(err, HALD_E_NOMEM, "%s: out of memory", path);
+        return NULL;
+    }
+    g->chunk = chunk ? chunk : HALD_SCAN_CHUNK;
+    g->sites = sites;
+    g->chrom_index = -1;
+    struct stat st;
+    if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+        g->bytes_total = (uint64_t)st.st_size;
+    g->reader = hald_reader_open(path, err);
+    if (g->reader)
+        g->fasta = hald_fasta_stream_new(g->reader, err);
+    if (!g->fasta) {
+        hald_genome_close(g);
+        return NULL;
+    }
+    return g;
+}
+
+void hald_genome_close(hald_genome_src_t *g)
+{
+    if (!g)
+        return;
+    hald_fasta_stream_free(g->fasta);
+    hald_reader_close(g->reader);
+    hald_buf_free(&g->name);
+    hald_buf_free(&g->buf);
+    free(g);
+}
+
+const char *hald_genome_name(const hald_genome_src_t *g) { return hald_reader_name(g->reader); }
+uint64_t hald_genome_bytes_in(const hald_genome_src_t *g) { return __atomic_load_n(&g->bytes_in, __ATOMIC_RELAXED); }
+uint64_t hald_genome_bytes_total(const hald_genome_src_t *g) { return g->bytes_total; }
+uint64_t hald_genome_sequences(const hald_genome_src_t *g) { return g->sequences; }
+uint64_t hald_genome_bases(const hald_genome_src_t *g) { return g->bases_total; }
+
+/* Opens the next sequence: 1, 0 at the end of the file. */
+static int next_sequence(hald_genome_src_t *g, hald_error_t *err)
+{
+    for (;;) {
+        int rc = hald_fasta_next_seq(g->fasta, &g->name, err);
+        if (rc <= 0)
+            return rc;
+        g->chrom_index++;
+        g->sequences++;
+        g->sc = NULL;
+        if (g->sites) {
+            g->sc = hald_sites_find(g->sites, g->name.data, g->name.len);
+            if (!g->sc)
+                continue; /* nothing to score here: skip its bases */
+            g->sc->seen = 1;
+        }
+        g->active = 1;
+        g->ended = 0;
+        g->buf.len = 0;
+        g->buf_off = g->s_next = g->site_next = 0;
+        return 1;
+    }
+}
+
+/* Reads bases until the buffer reaches `upto` or the sequence ends. */
+static int fill_to(hald_genome_src_t *g, uint64_t upto, hald_error_t *err)
+{
+    while (!g->ended && g->buf_off + g->buf.len < upto) {
+        ssize_t n = hald_fasta_read_bases(g->fasta, &g->buf, (size_t)(upto - g->buf_off - g->buf.len), err);
+        if (n < 0)
+            return (int)n;
+        if (n == 0)
+            g->ended = 1;
+        g->bases_total += (uint64_t)n;
+    }
+    return HALD_OK;
+}
+
+/* Drops bases no later chunk needs. */
+static void trim(hald_genome_src_t *g)
+{
+    uint64_t keep_from = g->s_next > HALD_SCAN_LEFT ? g->s_next - HALD_SCAN_LEFT : 0;
+    if (keep_from <= g->buf_off)
+        return;
+    size_t drop = (size_t)(keep_from - g->buf_off);
+    if (drop > g->buf.len)
+        drop = g->buf.len;
+    if (drop < g->buf.len)
+        memmove(g->buf.data, g->buf.data + drop, g->buf.len - drop);
+    g->buf.len -= drop;
+    g->buf_off += drop;
+}
+
+/* Gives the unit bases [b0, b1): the reader's whole buffer when it is
+ * exactly that (keeping a copy of the overlap with the next chunk only),
+ * else a copy. */
+static int hand_bases(hald_genome_src_t *g, hald_genome_unit_t *u, uint64_t b1, uint64_t s_hi,
+                      uint64_t end, hald_error_t *err)
+{
+    if (u->b0 == g->buf_off && b1 == end && u->bases.len == 0) {
+        hald_buf_t spare = u->bases;
+        u->bases = g->buf;
+        g->buf = spare;
+        uint64_t keep = s_hi > HALD_SCAN_LEFT ? s_hi - HALD_SCAN_LEFT : 0;
+        if (keep < u->b0)
+            keep = u->b0;
+        if (keep < end && hald_buf_append(&g->buf, u->bases.data + (keep - u->b0),
+                                          (size_t)(end - keep), err) != HALD_OK)
+            return err->code;
+        g->buf_off = keep < end ? keep : end;
+        return HALD_OK;
+    }
+    if (b1 > u->b0 && hald_buf_append(&u->bases, g->buf.data + (u->b0 - g->buf_off),
+                                      (size_t)(b1 - u->b0), err) != HALD_OK)
+        return err->code;
+    return HALD_OK;
+}
+
+/* The next chunk of the current sequence: 1, or 0 when it has no more. */
+static int next_chunk(hald_genome_src_t *g, hald_genome_unit_t *u, hald_error_t *err)
+{
+    for (;;) {
+        int rc = fill_to(g, g->s_next + g->chunk + HALD_SCAN_RIGHT, err);
+        if (rc != HALD_OK)
+            return rc;
+        uint64_t end = g->buf_off + g->buf.len;
+        uint64_t seq_len = g->ended ? end : UINT64_MAX;
+        uint64_t s_hi = g->s_next + g->chunk;
+        if (g->ended && s_hi >= end)
+            s_hi = end;
+        uint64_t site_lo = g->site_next, site_hi = site_lo;
+        if (g->sc) {
+            const hald_site_chrom_t *sc = g->sc;
+            if (g->ended && s_hi == end && sc->n > 0 && sc->sites[sc->n - 1].start >= s_hi)
+                s_hi = sc->sites[sc->n - 1].start + 1; /* sites past the end: NA rows */
+            while (site_hi < sc->n && sc->sites[site_hi].start < s_hi)
+                site_hi++;
+        }
+        if (g->s_next >= s_hi)
+            return 0;
+        int has_work = !g->sc || site_hi > site_lo;
+        if (has_work) {
+            u->chrom_index = (uint64_t)g->chrom_index;
+            u->seq_len = seq_len;
+            u->s_lo = g->s_next;
+            u->s_hi = s_hi;
+            u->site_lo = site_lo;
+            u->site_hi = site_hi;
+            u->b0 = g->s_next > HALD_SCAN_LEFT ? g->s_next - HALD_SCAN_LEFT : 0;
+            if (u->b0 < g->buf_off)
+                u->b0 = g->buf_off; /* only at the start of a sequence */
+            uint64_t b1 = s_hi + HALD_SCAN_RIGHT < end ? s_hi + HALD_SCAN_RIGHT : end;
+            if (hald_buf_append(&u->chrom, g->name.data, g->name.len + 1, err) != HALD_OK)
+                return err->code;
+            if ((rc = hand_bases(g, u, b1, s_hi, end, err)) != HALD_OK)
+                return rc;
+        }
+        g->s_next = s_hi;
+        g->site_next = site_hi;
+        trim(g);
+        if (has_work)
+            return 1;
+    }
+}
+
+int hald_genome_next(hald_genome_src_t *g, hald_genome_unit_t *u, hald_error_t *err)
+{
+    int rc;
+    for (;;) {
+        if (!g->active) {
+            rc = next_sequence(g, err);
+            if (rc <= 0)
+                break;
+        }
+        rc = next_chunk(g, u, err);
+        if (rc != 0)
+            break;
+        g->active = 0;
+    }
+    __atomic_store_n(&g->bytes_in, hald_fasta_bytes_in(g->fasta), __ATOMIC_RELAXED);
+    return rc;
+}

@@ -1,0 +1,60 @@
+/* hald (internal) — the genome source: a FASTA streamed as chunks of donor
+ * sites with the bases their windows need.
+ *
+ * Each unit is a run of site starts [s_lo, s_hi) of one sequence with the
+ * bases [b0, b0 + n) around them (80 before, 82 after, clipped to the
+ * sequence); chunks overlap by those 162 bases, so every chunk is scored on
+ * its own.  With a site list (--sites, --gtf) a unit also names its range
+ * of the sequence's sorted sites, and sequences without sites are skipped.
+ * The source knows nothing of threads, ranks, models or output. */
+#ifndef HALD_SOURCES_GENOME_SOURCE_H
+#define HALD_SOURCES_GENOME_SOURCE_H
+
+#include <stdint.h>
+
+#include "hald/sites.h"
+#include "../runner/unit.h"
+
+typedef struct hald_genome_unit {
+    hald_unit_t base;
+    /* to the worker */
+    uint64_t chrom_index;    /* 0-based, in FASTA order */
+    uint64_t seq_len;        /* UINT64_MAX while the sequence goes on */
+    uint64_t b0;             /* position of bases[0] */
+    uint64_t s_lo, s_hi;     /* site starts of the unit */
+    uint64_t site_lo, site_hi; /* with a site list: the range of its sites */
+    hald_buf_t chrom;        /* the sequence's name, with its NUL */
+    hald_buf_t bases;        /* the bulk */
+} hald_genome_unit_t;
+
+#define HALD_GENOME_UNIT_FIELDS(type, member)                  \
+    HALD_UNIT_U64(type, member.chrom_index, HALD_TO_WORKER),   \
+    HALD_UNIT_U64(type, member.seq_len, HALD_TO_WORKER),       \
+    HALD_UNIT_U64(type, member.b0, HALD_TO_WORKER),            \
+    HALD_UNIT_U64(type, member.s_lo, HALD_TO_WORKER),          \
+    HALD_UNIT_U64(type, member.s_hi, HALD_TO_WORKER),          \
+    HALD_UNIT_U64(type, member.site_lo, HALD_TO_WORKER),       \
+    HALD_UNIT_U64(type, member.site_hi, HALD_TO_WORKER),       \
+    HALD_UNIT_BUF(type, member.chrom, HALD_TO_WORKER),         \
+    HALD_UNIT_BUF(type, member.bases, HALD_TO_WORKER)
+
+typedef struct hald_genome_src hald_genome_src_t;
+
+/* Opens the FASTA at path ("-": stdin).  chunk: site starts per unit
+ * (0: HALD_SCAN_CHUNK of hald/scan_run.h).  sites: only these (NULL: every start); the
+ * source marks the sequences it meets (seen). */
+hald_genome_src_t *hald_genome_open(const char *path, uint64_t chunk, hald_sites_t *sites,
+                                    hald_error_t *err);
+void hald_genome_close(hald_genome_src_t *g);
+const char *hald_genome_name(const hald_genome_src_t *g);
+/* The next unit (reset by the caller): 1, 0 at the end, or negative. */
+int hald_genome_next(hald_genome_src_t *g, hald_genome_unit_t *u, hald_error_t *err);
+
+/* Input bytes consumed (any thread), the input's size when it is a
+ * regular file (else 0), and what was read. */
+uint64_t hald_genome_bytes_in(const hald_genome_src_t *g);
+uint64_t hald_genome_bytes_total(const hald_genome_src_t *g);
+uint64_t hald_genome_sequences(const hald_genome_src_t *g);
+uint64_t hald_genome_bases(const hald_genome_src_t *g);
+
+#endif
