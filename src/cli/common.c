@@ -1,4 +1,5 @@
 /* Logging in minimap2's style, exit codes, weights, jobs and progress. */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "cli.h"
 
 #include <errno.h>
@@ -13,9 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
+#include <sched.h>
 
 double cli_realtime(void)
 {
@@ -218,13 +217,20 @@ static void show_progress(void *ctx, const hald_progress_t *p)
 
 /* ---------------------------------------------------------------- jobs */
 
+/* Threads when --threads is not given: OMP_NUM_THREADS, as OpenMP
+ * programs do, else the cores this process may run on (one per rank when
+ * mpirun binds ranks to cores). */
 static int default_threads(void)
 {
-#ifdef _OPENMP
-    return omp_get_max_threads();
-#else
+    const char *env = getenv("OMP_NUM_THREADS");
+    char *end;
+    unsigned long long n = env ? strtoull(env, &end, 10) : 0;
+    if (env && end != env && (*end == '\0' || *end == ',') && n >= 1 && n <= 4096)
+        return (int)n; /* "4,2" (nested levels): the first */
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return CPU_COUNT(&set) < 4096 ? CPU_COUNT(&set) : 4096;
     return 1;
-#endif
 }
 
 int cli_job_start(cli_ctx_t *c, const cli_settings_t *s, cli_job_t *job, hald_error_t *err)

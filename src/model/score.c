@@ -94,6 +94,15 @@ static void sum_values(const double *v, size_t m, double acc[N_SUMS])
     memcpy(acc, tail, sizeof tail);
 }
 
+/* The mean of a 160-nt window from its hexamer rows. */
+static double window_mean(const hald_scorer_t *s, const uint16_t *rows, size_t invalid)
+{
+    enum { NHEX = HALD_WINDOW_LEN - HALD_HEX_LEN + 1 };
+    double acc[N_SUMS] = {0.0};
+    accumulate(s->mean_w, rows, NHEX, acc);
+    return combine(acc) / (double)(invalid < NHEX ? NHEX - invalid : 1);
+}
+
 double hald_score_mean(const hald_scorer_t *s, const char *seq, uint64_t stored,
                        uint64_t len, hald_na_t *why)
 {
@@ -110,12 +119,8 @@ double hald_score_mean(const hald_scorer_t *s, const char *seq, uint64_t stored,
         return 0.0;
     uint16_t rows[MEAN_PASS];
     double acc[N_SUMS] = {0.0};
-    if (len == HALD_WINDOW_LEN) { /* the common case, with constant trip counts */
-        enum { NHEX = HALD_WINDOW_LEN - HALD_HEX_LEN + 1 };
-        size_t invalid = s->hexamers(seq, HALD_WINDOW_LEN, rows);
-        accumulate(s->mean_w, rows, NHEX, acc);
-        return combine(acc) / (double)(invalid < NHEX ? NHEX - invalid : 1);
-    }
+    if (len == HALD_WINDOW_LEN) /* the common case, with constant trip counts */
+        return window_mean(s, rows, s->hexamers(seq, HALD_WINDOW_LEN, rows));
     uint64_t nhex = len - (HALD_HEX_LEN - 1), invalid = 0;
     for (uint64_t p = 0; p < nhex; p += MEAN_PASS) {
         size_t m = (size_t)(nhex - p < MEAN_PASS ? nhex - p : MEAN_PASS);
@@ -137,16 +142,12 @@ static int regions_hit_invalid(const uint16_t *rows)
     return 0;
 }
 
-double hald_score_regions(const hald_scorer_t *s, const char *seq, uint64_t len,
-                          hald_na_t *why)
+/* The regions score of a 160-nt window from its hexamer rows. */
+static double window_regions(const hald_scorer_t *s, const uint16_t *rows, size_t invalid,
+                             hald_na_t *why)
 {
     *why = HALD_NA_NONE;
-    if (len != HALD_WINDOW_LEN) {
-        *why = HALD_NA_LENGTH;
-        return NAN;
-    }
-    uint16_t rows[HALD_WINDOW_LEN - HALD_HEX_LEN + 1];
-    if (s->hexamers(seq, HALD_WINDOW_LEN, rows) > 0 && regions_hit_invalid(rows)) {
+    if (invalid > 0 && regions_hit_invalid(rows)) {
         *why = HALD_NA_UNKNOWN_BASE;
         return NAN;
     }
@@ -158,6 +159,18 @@ double hald_score_regions(const hald_scorer_t *s, const char *seq, uint64_t len,
     double acc[N_SUMS] = {0.0};
     sum_values(used, HALD_REGION_USES, acc);
     return combine(acc);
+}
+
+double hald_score_regions(const hald_scorer_t *s, const char *seq, uint64_t len,
+                          hald_na_t *why)
+{
+    *why = HALD_NA_NONE;
+    if (len != HALD_WINDOW_LEN) {
+        *why = HALD_NA_LENGTH;
+        return NAN;
+    }
+    uint16_t rows[HALD_WINDOW_LEN - HALD_HEX_LEN + 1];
+    return window_regions(s, rows, s->hexamers(seq, HALD_WINDOW_LEN, rows), why);
 }
 
 int hald_model_count(hald_model_set_t set)
@@ -200,12 +213,30 @@ void hald_score_batch(const hald_scorer_t *s, hald_model_set_t set,
     for (size_t i = 0; i < b->n; i++) {
         const hald_record_t *r = &b->records[i];
         hald_na_t na;
+        if (set == HALD_MODELS_BOTH && r->seq_len == HALD_WINDOW_LEN &&
+            r->stored_len == HALD_WINDOW_LEN) {
+            /* Both models of a window from one set of rows: the same bits
+             * as each on its own, for half the row work. */
+            uint16_t rows[HALD_WINDOW_LEN - HALD_HEX_LEN + 1];
+            size_t invalid = s->hexamers(r->seq, HALD_WINDOW_LEN, rows);
+            scores[k] = window_mean(s, rows, invalid);
+            why[k++] = HALD_NA_NONE;
+            scores[k] = window_regions(s, rows, invalid, &na);
+            why[k++] = (uint8_t)na;
+            continue;
+        }
         if (set & HALD_MODELS_MEAN) {
             scores[k] = hald_score_mean(s, r->seq, r->stored_len, r->seq_len, &na);
             why[k++] = (uint8_t)na;
         }
         if (set & HALD_MODELS_REGIONS) {
-            /* A 160-nt record is always stored whole (max_stored >= 161). */
+            /* A 160-nt record is stored whole unless --max-length is
+             * below 160: then it is too long to score. */
+            if (r->stored_len < r->seq_len && r->seq_len == HALD_WINDOW_LEN) {
+                scores[k] = NAN;
+                why[k++] = HALD_NA_TOO_LONG;
+                continue;
+            }
             scores[k] = hald_score_regions(s, r->seq, r->seq_len, &na);
             why[k++] = (uint8_t)na;
         }

@@ -316,8 +316,11 @@ static int decode_values(const uint8_t *data, size_t itemsize, const char *name,
     return HALD_OK;
 }
 
-int hald_weights_parse_npy(const void *buf, size_t len, const char *name,
-                           hald_weights_t *out, hald_error_t *err)
+/* The table from an npy image; the caller records the digest of the
+ * file it came in (hashing the member of an npz as well cost a second
+ * pass for nothing). */
+static int parse_npy(const void *buf, size_t len, const char *name, hald_weights_t *out,
+                     hald_error_t *err)
 {
     const uint8_t *b = buf;
     size_t hoff = 0, hlen = 0;
@@ -344,7 +347,15 @@ int hald_weights_parse_npy(const void *buf, size_t len, const char *name,
         return hald_error_set(err, HALD_E_INPUT,
                               "%s: %zu bytes of data, expected %zu (extra trailing bytes)", name,
                               have, want);
-    rc = decode_values(b + hoff + hlen, itemsize, name, out, err);
+    return decode_values(b + hoff + hlen, itemsize, name, out, err);
+}
+
+int hald_weights_parse_npy(const void *buf, size_t len, const char *name,
+                           hald_weights_t *out, hald_error_t *err)
+{
+    if (!name)
+        name = "(npy)";
+    int rc = parse_npy(buf, len, name, out, err);
     if (rc != HALD_OK)
         return rc;
     hald_sha256(buf, len, out->sha256);
@@ -578,7 +589,7 @@ static int load_npz(const uint8_t *data, size_t len, const char *path, hald_weig
         rc = zip_read_current(uf, path, member, &npy, &npy_len, err);
     unzClose(uf);
     if (rc == HALD_OK)
-        rc = hald_weights_parse_npy(npy, npy_len, path, out, err);
+        rc = parse_npy(npy, npy_len, path, out, err);
     free(npy);
     return rc;
 }
@@ -596,7 +607,7 @@ int hald_weights_load(const char *path, hald_weights_t *out, hald_error_t *err)
     if (len >= 4 && (memcmp(buf, "PK\x03\x04", 4) == 0 || memcmp(buf, "PK\x05\x06", 4) == 0))
         rc = load_npz(buf, len, path, out, err);
     else if (len >= 6 && memcmp(buf, "\x93NUMPY", 6) == 0)
-        rc = hald_weights_parse_npy(buf, len, path, out, err);
+        rc = parse_npy(buf, len, path, out, err);
     else if (len == 0)
         rc = hald_error_set(err, HALD_E_INPUT, "%s: empty file, not a .npz or .npy file", path);
     else

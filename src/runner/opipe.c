@@ -9,11 +9,7 @@
 
 #include "hald/error.h"
 
-#ifdef _OPENMP
-#include <omp.h>
-#else
-static int omp_get_thread_num(void) { return 0; }
-#endif
+
 
 enum slot_state { SLOT_FREE, SLOT_FILLED, SLOT_WORKING, SLOT_DONE };
 
@@ -122,6 +118,22 @@ static void thread_loop(opipe_t *p, int worker)
     pthread_mutex_unlock(&p->lock);
 }
 
+typedef struct worker_arg {
+    opipe_t *p;
+    int worker;
+} worker_arg_t;
+
+static void *worker_main(void *arg)
+{
+    worker_arg_t *a = arg;
+    thread_loop(a->p, a->worker);
+    return NULL;
+}
+
+/* Threads are POSIX threads, not an OpenMP team: libgomp lets idle team
+ * threads spin for milliseconds after a parallel region (a busy core and
+ * ~5 ms more on every short run), and its wait policy can only be set in
+ * the environment before the program starts. */
 int hald_opipe_run(const hald_opipe_steps_t *steps, void *ctx, void **slots, size_t n_slots,
                    int n_threads)
 {
@@ -138,12 +150,19 @@ int hald_opipe_run(const hald_opipe_steps_t *steps, void *ctx, void **slots, siz
         free(p.state);
         return HALD_E_NOMEM;
     }
-    if (n_threads <= 1) {
-        thread_loop(&p, 0);
-    } else {
-#pragma omp parallel num_threads(n_threads)
-        thread_loop(&p, omp_get_thread_num());
+    int extra = n_threads > 1 ? n_threads - 1 : 0, started = 0;
+    pthread_t *tids = extra ? calloc((size_t)extra, sizeof *tids) : NULL;
+    worker_arg_t *args = extra ? calloc((size_t)extra, sizeof *args) : NULL;
+    for (; tids && args && started < extra; started++) {
+        args[started] = (worker_arg_t){&p, started + 1};
+        if (pthread_create(&tids[started], NULL, worker_main, &args[started]) != 0)
+            break; /* fewer threads: slower, still correct */
     }
+    thread_loop(&p, 0);
+    for (int i = 0; i < started; i++)
+        pthread_join(tids[i], NULL);
+    free(tids);
+    free(args);
     pthread_cond_destroy(&p.changed);
     pthread_mutex_destroy(&p.lock);
     free(p.state);

@@ -33,7 +33,8 @@ typedef struct hald_opipe_steps {
     int (*write)(void *ctx, void *slot);
 } hald_opipe_steps_t;
 
-/* Runs the pipeline on n_threads threads (OpenMP) over slots[0..n_slots).
+/* Runs the pipeline on n_threads threads (the caller's and n_threads − 1
+ * POSIX threads) over slots[0..n_slots).
  * Returns HALD_OK, or the first negative status a read or write returned. */
 int hald_opipe_run(const hald_opipe_steps_t *steps, void *ctx, void **slots, size_t n_slots,
                    int n_threads);

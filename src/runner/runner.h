@@ -8,7 +8,7 @@
  *                        → formatted bytes)           ordered writes)
  *
  * The runner owns everything in between: the ring of units (memory is
- * bounded by it), the ordered pipeline on OpenMP threads (opipe), dealing
+ * bounded by it), the ordered pipeline on threads (opipe), dealing
  * units to other ranks and taking their results back in order, per-thread
  * scratch memory, totals and the progress clock.  One thread on one
  * stream is the same loop with one thread.  Ranks other than 0 call

@@ -27,7 +27,7 @@
 #include "../runner/unit.h"
 
 /* Decoded text per unit of unaligned input. */
-#define HALD_UNIT_TEXT (UINT64_C(4) << 20)
+#define HALD_UNIT_TEXT (UINT64_C(1) << 20)
 /* Compressed bytes per unit of multi-frame zstd (whole frames). */
 #define HALD_UNIT_FRAMES (UINT64_C(1) << 20)
 /* Largest compressed frame taken whole; the rest of a file from a larger

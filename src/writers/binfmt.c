@@ -189,7 +189,8 @@ static int feed(hald_bin_blocker_t *b, const char *recs, const char *names, size
         }
         uint64_t m = HALD_BIN_BLOCK_RECORDS - b->pending;
         m = m < n ? m : n;
-        size_t span = names_span(names, names_len, m);
+        /* The names of the whole rest of the chunk need no counting. */
+        size_t span = m == n ? names_len : names_span(names, names_len, m);
         if (hald_buf_append(&b->recs, recs, (size_t)m * b->record_size, err) != HALD_OK ||
             hald_buf_append(&b->names, names, span, err) != HALD_OK)
             return err->code;

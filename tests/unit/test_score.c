@@ -169,6 +169,54 @@ static void test_models_parse(void **state)
     assert_int_equal(hald_model_set_parse("median", &set), -1);
 }
 
+/* A batch of both models gives each model's own bits and reasons, from
+ * one set of hexamer rows; windows stored short (--max-length < 160) are
+ * NA, never read past what was stored. */
+static void test_batch_both(void **state)
+{
+    fixture_t *f = *state;
+    hald_scorer_init(&f->scorer[0], &f->w, HALD_CPU_SCALAR, 0);
+    hald_scorer_init(&f->scorer[1], &f->w, HALD_CPU_SCALAR, 1);
+    char seqs[4][161];
+    for (int r = 0; r < 4; r++) {
+        for (int i = 0; i < 160; i++)
+            seqs[r][i] = "ACGT"[(i * 7 + r * 13 + i / 5) % 4];
+        seqs[r][160] = '\0';
+    }
+    seqs[1][5] = 'N';  /* a used hexamer: regions NA */
+    seqs[2][75] = 'N'; /* only unused starts (70-75): regions scores */
+    hald_record_t recs[5] = {
+        {"a", 1, seqs[0], 160, 160}, {"b", 1, seqs[1], 160, 160}, {"c", 1, seqs[2], 160, 160},
+        {"d", 1, seqs[3], 150, 150}, {"e", 1, seqs[3], 160, 100}};
+    hald_batch_t b;
+    hald_batch_init(&b);
+    b.n = 5;
+    b.records = recs;
+    for (int any = 0; any <= 1; any++) {
+        const hald_scorer_t *sc = &f->scorer[any];
+        double scores[10];
+        uint8_t why[10];
+        memset(why, 0xEE, sizeof why);
+        hald_score_batch(sc, HALD_MODELS_BOTH, &b, scores, why);
+        for (int i = 0; i < 5; i++) {
+            hald_na_t na_m, na_r;
+            double m = hald_score_mean(sc, recs[i].seq, recs[i].stored_len, recs[i].seq_len, &na_m);
+            double g = recs[i].stored_len < recs[i].seq_len
+                           ? (na_r = HALD_NA_TOO_LONG, NAN)
+                           : hald_score_regions(sc, recs[i].seq, recs[i].seq_len, &na_r);
+            assert_int_equal(why[2 * i], na_m);
+            assert_int_equal(why[2 * i + 1], na_r);
+            assert_true(why[2 * i] < HALD_N_NA && why[2 * i + 1] < HALD_N_NA);
+            /* The same bits, NaN included. */
+            assert_memory_equal(&scores[2 * i], &m, sizeof m);
+            assert_memory_equal(&scores[2 * i + 1], &g, sizeof g);
+        }
+        assert_int_equal(why[3], HALD_NA_UNKNOWN_BASE);
+        assert_int_equal(why[5], HALD_NA_NONE);
+        assert_int_equal(why[9], HALD_NA_TOO_LONG);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -177,6 +225,7 @@ int main(void)
         cmocka_unit_test(test_worked_examples),
         cmocka_unit_test(test_any_length),
         cmocka_unit_test(test_models_parse),
+        cmocka_unit_test(test_batch_both),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
