@@ -87,24 +87,36 @@ int hald_bin_chunk_end(hald_buf_t *out, size_t at, uint64_t n, size_t names_at,
 
 /* The writer's half: chunks in, blocks of HALD_BIN_BLOCK_RECORDS records
  * out, each SITE block after a NAME block for the sequences that start in
- * it, and the end block. */
+ * it, and the end block.  Records are never copied: whole blocks inside a
+ * chunk are written from where they lie, and the records of a block still
+ * being filled stay in the buffers they came in, which the blocker keeps
+ * (giving the caller a spare buffer in exchange). */
+typedef struct hald_bin_piece {
+    hald_buf_t buf;          /* owned: the chunk buffer the records lie in */
+    const char *recs, *names;
+    uint64_t n;
+    size_t names_len;
+} hald_bin_piece_t;
+
 typedef struct hald_bin_blocker {
     hald_sink_t *sink;
     uint32_t type;           /* HALD_BLOCK_ROWS or HALD_BLOCK_SITE */
     size_t record_size;
     uint64_t total;          /* records written */
-    hald_buf_t recs, names;  /* the block being filled */
-    uint32_t pending;        /* its records */
+    hald_bin_piece_t *pieces; /* the block being filled */
+    size_t n_pieces, cap_pieces;
+    uint64_t pending;        /* records in pieces */
+    hald_buf_t *spares;      /* buffers to hand back for the ones kept */
+    size_t n_spares;
     hald_buf_t seq_names;    /* NAME lines for the next block */
     uint32_t n_seq_names;
-    hald_buf_t scratch;
 } hald_bin_blocker_t;
 
 void hald_bin_blocker_init(hald_bin_blocker_t *b, hald_sink_t *sink, uint32_t type,
                            size_t record_size);
-/* The chunks of a worker's output, in order. */
-int hald_bin_blocker_put(hald_bin_blocker_t *b, const char *chunks, size_t len,
-                         hald_error_t *err);
+/* The chunks of a worker's output, in order.  May keep chunks' memory,
+ * leaving *chunks an empty buffer (with spare capacity) instead. */
+int hald_bin_blocker_put(hald_bin_blocker_t *b, hald_buf_t *chunks, hald_error_t *err);
 /* Sequence `index` is called name; its first record comes next. */
 int hald_bin_blocker_name(hald_bin_blocker_t *b, uint64_t index, const char *name,
                           hald_error_t *err);

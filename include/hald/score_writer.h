@@ -71,9 +71,9 @@ typedef struct hald_score_writer {
 
 int hald_score_writer_begin(hald_score_writer_t *w, hald_sink_t *sink,
                             const hald_score_format_t *f, hald_error_t *err);
-/* Writes an already formatted block of rows holding n records. */
-int hald_score_writer_put(hald_score_writer_t *w, const char *rows, size_t len, uint64_t n,
-                          hald_error_t *err);
+/* Writes formatted rows holding n records.  The binary writer may keep
+ * the buffer's memory (giving back a spare one): rows is empty after. */
+int hald_score_writer_put(hald_score_writer_t *w, hald_buf_t *rows, uint64_t n, hald_error_t *err);
 int hald_score_writer_finish(hald_score_writer_t *w, hald_error_t *err);
 void hald_score_writer_free(hald_score_writer_t *w);
 

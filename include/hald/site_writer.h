@@ -58,6 +58,12 @@ typedef struct hald_site_rows {
 int hald_site_format_rows(const hald_site_format_t *f, const hald_site_rows_t *rows,
                           hald_buf_t *out, uint64_t *not_written, hald_error_t *err);
 
+/* Binary, unnamed: the bare records of rows, for a caller that frames many
+ * calls as one chunk (hald_bin_chunk_begin / _end), so that the writer
+ * writes whole blocks from where they lie. */
+int hald_site_bin_records(const hald_site_format_t *f, const hald_site_rows_t *rows,
+                          hald_buf_t *out, hald_error_t *err);
+
 /* Writes formatted sites to a sink in order: the header (TSV header, the
  * bedGraph track line, the binary header), the units' sites, the end. */
 typedef struct hald_site_writer {
@@ -70,9 +76,10 @@ typedef struct hald_site_writer {
 
 int hald_site_writer_begin(hald_site_writer_t *w, hald_sink_t *sink, const hald_site_format_t *f,
                            hald_error_t *err);
-/* Writes n already formatted sites of sequence chrom_index (chrom names it). */
+/* Writes n formatted sites of sequence chrom_index (chrom names it).  The
+ * binary writer may keep the buffer's memory (giving back a spare one). */
 int hald_site_writer_put(hald_site_writer_t *w, uint32_t chrom_index, const char *chrom,
-                         const char *sites, size_t len, uint64_t n, hald_error_t *err);
+                         hald_buf_t *sites, uint64_t n, hald_error_t *err);
 /* Writes the end (binary); free frees the writer's memory. */
 int hald_site_writer_finish(hald_site_writer_t *w, hald_error_t *err);
 void hald_site_writer_free(hald_site_writer_t *w);

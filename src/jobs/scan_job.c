@@ -2,9 +2,11 @@
  * writer on the one runner. */
 #include "hald/scan_run.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hald/binfmt.h"
 #include "../runner/runner.h"
 #include "../sources/genome_source.h"
 
@@ -118,15 +120,32 @@ static void scan_work(const void *shared, void *unit, void *scratch)
         listed_sites(sh, u, s, err);
         return;
     }
+    /* Binary records of the whole unit form one chunk: the writer then
+     * writes whole blocks from the unit's memory. */
+    int one_chunk = sh->out.format == HALD_SCAN_OUT_BIN;
+    size_t chunk_at = one_chunk ? hald_bin_chunk_begin(&g->base.out, err) : 0;
+    if (chunk_at == SIZE_MAX)
+        return;
     for (uint64_t lo = g->s_lo; lo < g->s_hi; lo += SITE_BLOCK) {
         uint64_t hi = g->s_hi - lo > SITE_BLOCK ? lo + SITE_BLOCK : g->s_hi;
         s->sites.len = 0;
         if (hald_scan_chunk(sh->tables, g->bases.data, g->b0, g->bases.len, g->seq_len, lo, hi,
-                            sh->out.models, &s->sites, err) != HALD_OK ||
-            format_sites(sh, u, (const hald_scan_site_t *)(void *)s->sites.data,
-                         s->sites.len / sizeof(hald_scan_site_t), NULL, err) != HALD_OK)
+                            sh->out.models, &s->sites, err) != HALD_OK)
             return;
+        const hald_scan_site_t *sites = (const hald_scan_site_t *)(void *)s->sites.data;
+        size_t n = s->sites.len / sizeof *sites;
+        if (one_chunk) {
+            count_sites(u, sites, n);
+            hald_site_rows_t rows = {g->chrom.data, g->chrom.len - 1, (uint32_t)g->chrom_index,
+                                     sites, n, NULL};
+            if (hald_site_bin_records(&sh->out, &rows, &g->base.out, err) != HALD_OK)
+                return;
+        } else if (format_sites(sh, u, sites, n, NULL, err) != HALD_OK) {
+            return;
+        }
     }
+    if (one_chunk)
+        hald_bin_chunk_end(&g->base.out, chunk_at, g->base.items, g->base.out.len, err);
 }
 
 /* ================================================================ writing */
@@ -150,7 +169,7 @@ static int scan_take(void *ctx, void *unit, hald_error_t *err)
         return HALD_OK; /* the runner reports it */
     j->not_written += u->not_written;
     return hald_site_writer_put(&j->writer, (uint32_t)u->g.chrom_index, u->g.chrom.data,
-                                u->g.base.out.data, u->g.base.out.len, u->g.base.items, err);
+                                &u->g.base.out, u->g.base.items, err);
 }
 
 static int scan_finish(void *ctx, hald_run_stats_t *stats, hald_error_t *err)

@@ -223,7 +223,7 @@ static int put_joined(score_job_t *j, hald_unit_t *into, hald_error_t *err)
     for (int m = 0; m < HALD_N_MODELS; m++)
         for (int k = 0; k < HALD_N_NA; k++)
             into->na[m][k] += r->na[m][k];
-    return hald_score_writer_put(&j->writer, r->out.data, r->out.len, r->items, err);
+    return hald_score_writer_put(&j->writer, &j->joined.rec.base.out, r->items, err);
 }
 
 /* A unit whose body failed (or, under --strict, holds an unscorable
@@ -262,7 +262,7 @@ static int put_deferred(score_job_t *j, const score_unit_t *u, hald_error_t *err
             return rc;
         p += 8 + 8 * n + 8 * n * k;
     }
-    return hald_score_writer_put(&j->writer, rows->data, rows->len, u->rec.base.items, err);
+    return hald_score_writer_put(&j->writer, rows, u->rec.base.items, err);
 }
 
 static int score_take(void *ctx, void *unit, hald_error_t *err)
@@ -293,8 +293,7 @@ static int score_take(void *ctx, void *unit, hald_error_t *err)
         return body_failure(j, u, err);
     rc = hald_recsrc_ids_deferred(&u->rec)
              ? put_deferred(j, u, err)
-             : hald_score_writer_put(&j->writer, u->rec.base.out.data, u->rec.base.out.len,
-                                     body_records, err);
+             : hald_score_writer_put(&j->writer, &u->rec.base.out, body_records, err);
     return rc == HALD_OK ? hald_recsrc_join_end(j->src, &u->rec, body_records, err) : rc;
 }
 

@@ -2,6 +2,7 @@
 #include "hald/binfmt.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../io/le.h"
@@ -116,48 +117,93 @@ void hald_bin_blocker_init(hald_bin_blocker_t *b, hald_sink_t *sink, uint32_t ty
     b->record_size = record_size;
 }
 
-void hald_bin_blocker_free(hald_bin_blocker_t *b)
+/* The kept buffers go back to the spares once their records are written. */
+static void release_pieces(hald_bin_blocker_t *b)
 {
-    hald_buf_free(&b->recs);
-    hald_buf_free(&b->names);
-    hald_buf_free(&b->seq_names);
-    hald_buf_free(&b->scratch);
+    for (size_t i = 0; i < b->n_pieces; i++) {
+        hald_buf_t *buf = &b->pieces[i].buf;
+        if (!buf->cap)
+            continue;
+        buf->len = 0;
+        if (b->n_spares < b->cap_pieces)
+            b->spares[b->n_spares++] = *buf;
+        else
+            hald_buf_free(buf);
+        hald_buf_init(buf);
+    }
+    b->n_pieces = 0;
+    b->pending = 0;
 }
 
-/* Writes a block head and its payload pieces, padded. */
-static int write_block(hald_bin_blocker_t *b, uint32_t type, uint32_t count, const char *p1,
-                       size_t n1, const char *p2, size_t n2, hald_error_t *err)
+void hald_bin_blocker_free(hald_bin_blocker_t *b)
 {
-    size_t pad = (8 - (n1 + n2) % 8) % 8;
+    for (size_t i = 0; i < b->n_pieces; i++)
+        hald_buf_free(&b->pieces[i].buf);
+    for (size_t i = 0; i < b->n_spares; i++)
+        hald_buf_free(&b->spares[i]);
+    free(b->pieces);
+    free(b->spares);
+    hald_buf_free(&b->seq_names);
+    memset(b, 0, sizeof *b);
+}
+
+static int write_head(hald_bin_blocker_t *b, uint32_t type, uint32_t count, uint64_t bytes,
+                      hald_error_t *err)
+{
     uint8_t head[HALD_BIN_BLOCK_HEAD];
     hald_put_le32(head, type);
     hald_put_le32(head + 4, count);
-    hald_put_le64(head + 8, n1 + n2 + pad);
-    int rc = hald_sink_write(b->sink, head, sizeof head, err);
-    if (rc == HALD_OK && n1)
-        rc = hald_sink_write(b->sink, p1, n1, err);
-    if (rc == HALD_OK && n2)
-        rc = hald_sink_write(b->sink, p2, n2, err);
-    if (rc == HALD_OK && pad)
-        rc = hald_sink_write(b->sink, ZEROS, pad, err);
+    hald_put_le64(head + 8, bytes);
+    return hald_sink_write(b->sink, head, sizeof head, err);
+}
+
+static int write_pad(hald_bin_blocker_t *b, uint64_t bytes, hald_error_t *err)
+{
+    size_t pad = (size_t)((8 - bytes % 8) % 8);
+    return pad ? hald_sink_write(b->sink, ZEROS, pad, err) : HALD_OK;
+}
+
+/* The NAME block of the sequences that start in the next block. */
+static int emit_names(hald_bin_blocker_t *b, hald_error_t *err)
+{
+    if (!b->n_seq_names)
+        return HALD_OK;
+    uint64_t bytes = b->seq_names.len;
+    int rc = write_head(b, HALD_BLOCK_NAME, b->n_seq_names, bytes + (8 - bytes % 8) % 8, err);
+    if (rc == HALD_OK)
+        rc = hald_sink_write(b->sink, b->seq_names.data, b->seq_names.len, err);
+    if (rc == HALD_OK)
+        rc = write_pad(b, bytes, err);
+    b->seq_names.len = 0;
+    b->n_seq_names = 0;
     return rc;
 }
 
-/* A block of records (and their names), after the NAME block of the
- * sequences that start in it. */
-static int emit(hald_bin_blocker_t *b, uint32_t count, const char *recs, const char *names,
-                size_t names_len, hald_error_t *err)
+/* One block: the kept pieces, then `extra` (n records of the chunk at
+ * hand, not kept), records first, names after. */
+static int emit(hald_bin_blocker_t *b, const hald_bin_piece_t *extra, hald_error_t *err)
 {
-    int rc = HALD_OK;
-    if (b->n_seq_names) {
-        rc = write_block(b, HALD_BLOCK_NAME, b->n_seq_names, b->seq_names.data, b->seq_names.len,
-                         NULL, 0, err);
-        b->seq_names.len = 0;
-        b->n_seq_names = 0;
+    uint64_t count = b->pending + (extra ? extra->n : 0), bytes = count * b->record_size;
+    for (size_t i = 0; i < b->n_pieces; i++)
+        bytes += b->pieces[i].names_len;
+    bytes += extra ? extra->names_len : 0;
+    int rc = emit_names(b, err);
+    if (rc == HALD_OK)
+        rc = write_head(b, b->type, (uint32_t)count, bytes + (8 - bytes % 8) % 8, err);
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; rc == HALD_OK && i <= b->n_pieces; i++) {
+            const hald_bin_piece_t *p = i < b->n_pieces ? &b->pieces[i] : extra;
+            if (!p)
+                continue;
+            size_t len = pass == 0 ? (size_t)p->n * b->record_size : p->names_len;
+            if (len)
+                rc = hald_sink_write(b->sink, pass == 0 ? p->recs : p->names, len, err);
+        }
     }
     if (rc == HALD_OK)
-        rc = write_block(b, b->type, count, recs, (size_t)count * b->record_size, names, names_len, err);
+        rc = write_pad(b, bytes, err);
     b->total += count;
+    release_pieces(b);
     return rc;
 }
 
@@ -172,54 +218,72 @@ static size_t names_span(const char *names, size_t len, uint64_t m)
     return (size_t)(p - names);
 }
 
+static int add_piece(hald_bin_blocker_t *b, const hald_bin_piece_t *p, hald_error_t *err)
+{
+    if (b->n_pieces == b->cap_pieces) {
+        size_t cap = b->cap_pieces ? 2 * b->cap_pieces : 8;
+        hald_bin_piece_t *v = realloc(b->pieces, cap * sizeof *v);
+        hald_buf_t *s = v ? realloc(b->spares, cap * sizeof *s) : NULL;
+        if (v)
+            b->pieces = v;
+        if (!v || !s)
+            return hald_error_set(err, HALD_E_NOMEM, "out of memory (binary blocks)");
+        b->spares = s;
+        b->cap_pieces = cap;
+    }
+    b->pieces[b->n_pieces++] = *p;
+    b->pending += p->n;
+    return HALD_OK;
+}
+
+/* Cuts one chunk's records into blocks; the tail that does not fill a
+ * block is kept as a piece (*kept set when it is). */
 static int feed(hald_bin_blocker_t *b, const char *recs, const char *names, size_t names_len,
-                uint64_t n, hald_error_t *err)
+                uint64_t n, int *kept, hald_error_t *err)
 {
     while (n > 0) {
-        if (b->pending == 0 && n >= HALD_BIN_BLOCK_RECORDS) {
-            /* A whole block inside the chunk: written from where it lies. */
-            size_t span = names_span(names, names_len, HALD_BIN_BLOCK_RECORDS);
-            int rc = emit(b, HALD_BIN_BLOCK_RECORDS, recs, names, span, err);
-            if (rc != HALD_OK)
-                return rc;
-            recs += (size_t)HALD_BIN_BLOCK_RECORDS * b->record_size;
-            names += span, names_len -= span;
-            n -= HALD_BIN_BLOCK_RECORDS;
-            continue;
-        }
         uint64_t m = HALD_BIN_BLOCK_RECORDS - b->pending;
-        m = m < n ? m : n;
-        /* The names of the whole rest of the chunk need no counting. */
+        if (n < m) {
+            hald_bin_piece_t p = {{NULL, 0, 0}, recs, names, n, names_len};
+            *kept = 1;
+            return add_piece(b, &p, err);
+        }
+        /* These m records complete a block (a whole one when nothing is
+         * pending), written from where they lie. */
         size_t span = m == n ? names_len : names_span(names, names_len, m);
-        if (hald_buf_append(&b->recs, recs, (size_t)m * b->record_size, err) != HALD_OK ||
-            hald_buf_append(&b->names, names, span, err) != HALD_OK)
-            return err->code;
-        b->pending += (uint32_t)m;
+        hald_bin_piece_t p = {{NULL, 0, 0}, recs, names, m, span};
+        int rc = emit(b, &p, err);
+        if (rc != HALD_OK)
+            return rc;
         recs += (size_t)m * b->record_size;
         names += span, names_len -= span;
         n -= m;
-        if (b->pending == HALD_BIN_BLOCK_RECORDS) {
-            int rc = emit(b, b->pending, b->recs.data, b->names.data, b->names.len, err);
-            b->recs.len = b->names.len = 0;
-            b->pending = 0;
-            if (rc != HALD_OK)
-                return rc;
-        }
     }
     return HALD_OK;
 }
 
-int hald_bin_blocker_put(hald_bin_blocker_t *b, const char *chunks, size_t len, hald_error_t *err)
+int hald_bin_blocker_put(hald_bin_blocker_t *b, hald_buf_t *chunks, hald_error_t *err)
 {
-    const char *p = chunks, *end = chunks + len;
-    while (end - p >= 16) {
+    const char *p = chunks->data, *end = chunks->data + chunks->len;
+    int kept = 0;
+    while (p && end - p >= 16) {
         uint64_t n = hald_get_le64(p), names_len = hald_get_le64(p + 8);
         const char *recs = p + 16, *names = recs + n * b->record_size;
-        int rc = feed(b, recs, names, (size_t)names_len, n, err);
+        int rc = feed(b, recs, names, (size_t)names_len, n, &kept, err);
         if (rc != HALD_OK)
             return rc;
         size_t body = (size_t)(n * b->record_size + names_len);
         p = recs + body + (8 - body % 8) % 8;
+    }
+    /* Pieces added now are the last ones, unless a block since took them. */
+    hald_bin_piece_t *last = b->n_pieces ? &b->pieces[b->n_pieces - 1] : NULL;
+    if (kept && last && last->recs >= chunks->data && last->recs < end) {
+        /* The pieces point into this buffer: keep it, hand back a spare. */
+        last->buf = *chunks;
+        if (b->n_spares)
+            *chunks = b->spares[--b->n_spares];
+        else
+            hald_buf_init(chunks);
     }
     return HALD_OK;
 }
@@ -239,14 +303,14 @@ int hald_bin_blocker_name(hald_bin_blocker_t *b, uint64_t index, const char *nam
 int hald_bin_blocker_finish(hald_bin_blocker_t *b, hald_error_t *err)
 {
     if (b->pending) {
-        int rc = emit(b, b->pending, b->recs.data, b->names.data, b->names.len, err);
-        b->pending = 0;
+        int rc = emit(b, NULL, err);
         if (rc != HALD_OK)
             return rc;
     }
     uint8_t payload[16] = {0};
     hald_put_le64(payload, b->total);
-    return write_block(b, HALD_BLOCK_END, 0, (const char *)payload, sizeof payload, NULL, 0, err);
+    int rc = write_head(b, HALD_BLOCK_END, 0, sizeof payload, err);
+    return rc == HALD_OK ? hald_sink_write(b->sink, payload, sizeof payload, err) : rc;
 }
 
 void hald_bin_block_decode(const uint8_t in[HALD_BIN_BLOCK_HEAD], hald_bin_block_t *b)

@@ -150,13 +150,12 @@ int hald_score_writer_begin(hald_score_writer_t *w, hald_sink_t *sink,
     return rc;
 }
 
-int hald_score_writer_put(hald_score_writer_t *w, const char *rows, size_t len, uint64_t n,
-                          hald_error_t *err)
+int hald_score_writer_put(hald_score_writer_t *w, hald_buf_t *rows, uint64_t n, hald_error_t *err)
 {
     w->records += n;
     if (w->f.format == HALD_OUT_BIN)
-        return hald_bin_blocker_put(&w->blocks, rows, len, err);
-    return len ? hald_sink_write(w->sink, rows, len, err) : HALD_OK;
+        return hald_bin_blocker_put(&w->blocks, rows, err);
+    return rows->len ? hald_sink_write(w->sink, rows->data, rows->len, err) : HALD_OK;
 }
 
 int hald_score_writer_finish(hald_score_writer_t *w, hald_error_t *err)

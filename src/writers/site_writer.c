@@ -148,15 +148,9 @@ static inline void stores_done(void)
 #endif
 }
 
-/* One chunk (hald/binfmt.h): the records (the bulk of a genome scan, so
- * without the text path's per-site choices), then the names of a named
- * scan; the writer cuts chunks into SITE blocks. */
-static int bin_sites(const hald_site_format_t *f, const hald_site_rows_t *r, hald_buf_t *out,
-                     hald_error_t *err)
+int hald_site_bin_records(const hald_site_format_t *f, const hald_site_rows_t *r,
+                          hald_buf_t *out, hald_error_t *err)
 {
-    size_t at = hald_bin_chunk_begin(out, err);
-    if (at == SIZE_MAX)
-        return err->code;
     size_t size = 16 + 8 * (size_t)hald_model_count(f->models);
     char *p = hald_buf_reserve(out, r->n * size, err);
     if (!p)
@@ -167,6 +161,17 @@ static int bin_sites(const hald_site_format_t *f, const hald_site_rows_t *r, hal
     }
     stores_done();
     out->len += r->n * size;
+    return HALD_OK;
+}
+
+/* One chunk (hald/binfmt.h): the records, then the names of a named scan;
+ * the writer cuts chunks into SITE blocks. */
+static int bin_sites(const hald_site_format_t *f, const hald_site_rows_t *r, hald_buf_t *out,
+                     hald_error_t *err)
+{
+    size_t at = hald_bin_chunk_begin(out, err);
+    if (at == SIZE_MAX || hald_site_bin_records(f, r, out, err) != HALD_OK)
+        return err->code;
     size_t names_at = out->len;
     for (size_t i = 0; f->named && i < r->n; i++) {
         const char *name = r->names ? r->names[i] : "";
@@ -236,18 +241,18 @@ int hald_site_writer_begin(hald_site_writer_t *w, hald_sink_t *sink, const hald_
 }
 
 int hald_site_writer_put(hald_site_writer_t *w, uint32_t chrom_index, const char *chrom,
-                         const char *sites, size_t len, uint64_t n, hald_error_t *err)
+                         hald_buf_t *sites, uint64_t n, hald_error_t *err)
 {
     w->sites += n;
     if (w->f.format != HALD_SCAN_OUT_BIN)
-        return len ? hald_sink_write(w->sink, sites, len, err) : HALD_OK;
+        return sites->len ? hald_sink_write(w->sink, sites->data, sites->len, err) : HALD_OK;
     if (n && (int64_t)chrom_index != w->named_index) {
         int rc = hald_bin_blocker_name(&w->blocks, chrom_index, chrom, err);
         if (rc != HALD_OK)
             return rc;
         w->named_index = chrom_index;
     }
-    return hald_bin_blocker_put(&w->blocks, sites, len, err);
+    return hald_bin_blocker_put(&w->blocks, sites, err);
 }
 
 int hald_site_writer_finish(hald_site_writer_t *w, hald_error_t *err)

@@ -57,13 +57,13 @@ static hald_buf_t write_file(uint64_t n, const uint64_t *cuts, size_t n_cuts, in
         uint64_t hi = k < n_cuts ? cuts[k] : n;
         if (with_names && lo <= 70000 && 70000 < hi) {
             chunk(&c, lo, 70000, named); /* a sequence starts at record 70000 */
-            assert_int_equal(hald_bin_blocker_put(&b, c.data, c.len, &err), HALD_OK);
+            assert_int_equal(hald_bin_blocker_put(&b, &c, &err), HALD_OK);
             c.len = 0;
             assert_int_equal(hald_bin_blocker_name(&b, 3, "chrD", &err), HALD_OK);
             lo = 70000;
         }
         chunk(&c, lo, hi, named);
-        assert_int_equal(hald_bin_blocker_put(&b, c.data, c.len, &err), HALD_OK);
+        assert_int_equal(hald_bin_blocker_put(&b, &c, &err), HALD_OK);
         c.len = 0;
         lo = hi;
     }
