@@ -51,6 +51,11 @@ typedef struct cli_job {
     int shown;               /* a progress line is on the terminal */
 } cli_job_t;
 
+/* A progress report as one line: "[M::scan] 123 sites, 80.1 MB/s, 2.0 s,
+ * 45% (3 s left)"; on a terminal it starts with '\r' to rewrite itself
+ * and ends with a newline only when final. */
+void cli_progress_line(char *buf, size_t cap, const hald_progress_t *p, int tty);
+
 /* Starts MPI when launched as one of several ranks, quiets ranks other
  * than 0 (rank 0 speaks for the job), and sets threads and progress from
  * the settings.  Returns HALD_OK or err. */

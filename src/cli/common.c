@@ -187,6 +187,25 @@ static void format_eta(char *buf, size_t cap, double seconds)
         snprintf(buf, cap, "%.1f h", seconds / 3600);
 }
 
+void cli_progress_line(char *buf, size_t cap, const hald_progress_t *p, int tty)
+{
+    char where[64] = "";
+    if (p->bytes_total > 0 && p->bytes_in <= p->bytes_total) {
+        double frac = (double)p->bytes_in / (double)p->bytes_total;
+        if (p->final) {
+            snprintf(where, sizeof where, ", 100%%");
+        } else if (frac > 0) {
+            char eta[32];
+            format_eta(eta, sizeof eta, p->seconds * (1 - frac) / frac);
+            snprintf(where, sizeof where, ", %.0f%% (%s left)", 100 * frac, eta);
+        }
+    }
+    double mb_s = p->seconds > 0 ? (double)p->bytes_in / 1e6 / p->seconds : 0.0;
+    snprintf(buf, cap, "%s[M::%s] %llu %s, %.1f MB/s, %.1f s%s%s%s", tty ? "\r" : "", p->task,
+             (unsigned long long)p->items, p->items_name, mb_s, p->seconds, where,
+             tty ? "\033[K" : "", !tty || p->final ? "\n" : "");
+}
+
 /* On a terminal the line is rewritten in place; otherwise (a Slurm log) a
  * plain line every `interval` seconds, and one at the end. */
 static void show_progress(void *ctx, const hald_progress_t *p)
@@ -195,23 +214,9 @@ static void show_progress(void *ctx, const hald_progress_t *p)
     if (!job->tty && !p->final && p->seconds - job->last_line < (double)job->interval)
         return;
     job->last_line = p->seconds;
-    char where[64] = "";
-    if (p->bytes_total > 0 && p->bytes_in <= p->bytes_total) {
-        double frac = (double)p->bytes_in / (double)p->bytes_total;
-        if (!p->final && frac > 0) {
-            char eta[32];
-            format_eta(eta, sizeof eta, p->seconds * (1 - frac) / frac);
-            snprintf(where, sizeof where, ", %.0f%% (%s left)", 100 * frac, eta);
-        } else if (p->final) {
-            snprintf(where, sizeof where, ", 100%%");
-        }
-    }
-    double mb_s = p->seconds > 0 ? (double)p->bytes_in / 1e6 / p->seconds : 0.0;
-    fprintf(stderr, "%s[M::%s] %llu %s, %.1f MB/s, %.1f s%s%s", job->tty ? "\r" : "", p->task,
-            (unsigned long long)p->items, p->items_name, mb_s, p->seconds, where,
-            job->tty ? "\033[K" : "");
-    if (!job->tty || p->final)
-        fputc('\n', stderr);
+    char line[256];
+    cli_progress_line(line, sizeof line, p, job->tty);
+    fputs(line, stderr);
     fflush(stderr);
 }
 

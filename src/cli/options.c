@@ -332,9 +332,13 @@ int cli_parse(const cli_command_t *cmd, int argc, char **argv, cli_settings_t *s
         cli_print_help(stdout, cmd);
         return 0;
     }
-    /* One input: --in, or the one operand. */
-    if (optind < argc && !cli_given(s, cmd, "in"))
+    /* One input: --in, or the one operand (which counts as --in given). */
+    if (optind < argc && !cli_given(s, cmd, "in")) {
         s->in = argv[optind++];
+        for (size_t i = 0; i < CLI_N_OPTIONS; i++)
+            if (applies(&CLI_OPTIONS[i], cmd) && strcmp(CLI_OPTIONS[i].name, "in") == 0)
+                s->given |= UINT64_C(1) << i;
+    }
     if (optind < argc) {
         opt_error("unexpected argument '%s' (one input per run; see hald %s --help)", argv[optind],
                    cmd->name);

@@ -2,6 +2,7 @@
  * the ordered pipeline; other ranks serve rank 0. */
 #include "runner.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -125,22 +126,71 @@ typedef struct driver {
     hald_error_t read_err, write_err;
     hald_buf_t msg_out, msg_in;
     hald_run_stats_t *stats;
-    double t0, last_report;
+    uint64_t items_done;     /* atomic: the ticker reads it */
+    double t0;
+    /* The progress ticker: a thread of its own, so that a report comes
+     * every second even while the only worker waits on a slow pipe. */
+    pthread_t ticker;
+    int ticking, stop;
+    pthread_mutex_t tick_lock;
+    pthread_cond_t tick_cond;
 } driver_t;
 
 static void report(driver_t *d, int final)
 {
     const hald_job_t *job = d->job;
-    hald_run_stats_t *st = d->stats;
     double t = now_seconds();
-    st->seconds = t - d->t0;
-    st->bytes_in = job->bytes_in ? job->bytes_in(job->ctx) : 0;
-    if (!d->env->progress || (!final && t - d->last_report < 1.0))
-        return;
-    d->last_report = t;
-    hald_progress_t p = {job->task, job->items_name, st->items, st->bytes_in, job->bytes_total,
-                         st->seconds, final};
+    hald_progress_t p = {job->task, job->items_name, __atomic_load_n(&d->items_done, __ATOMIC_RELAXED),
+                         job->bytes_in ? job->bytes_in(job->ctx) : 0, job->bytes_total, t - d->t0,
+                         final};
     d->env->progress(d->env->progress_ctx, &p);
+}
+
+static void *tick(void *arg)
+{
+    driver_t *d = arg;
+    pthread_mutex_lock(&d->tick_lock);
+    while (!d->stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += 1;
+        if (pthread_cond_timedwait(&d->tick_cond, &d->tick_lock, &ts) != 0 && !d->stop) {
+            pthread_mutex_unlock(&d->tick_lock);
+            report(d, 0);
+            pthread_mutex_lock(&d->tick_lock);
+        }
+    }
+    pthread_mutex_unlock(&d->tick_lock);
+    return NULL;
+}
+
+static void ticker_start(driver_t *d)
+{
+    if (!d->env->progress || pthread_mutex_init(&d->tick_lock, NULL) != 0)
+        return;
+    if (pthread_cond_init(&d->tick_cond, NULL) != 0) {
+        pthread_mutex_destroy(&d->tick_lock);
+        return;
+    }
+    d->ticking = pthread_create(&d->ticker, NULL, tick, d) == 0;
+    if (!d->ticking) { /* no reports then: the run goes on */
+        pthread_cond_destroy(&d->tick_cond);
+        pthread_mutex_destroy(&d->tick_lock);
+    }
+}
+
+static void ticker_stop(driver_t *d)
+{
+    if (!d->ticking)
+        return;
+    pthread_mutex_lock(&d->tick_lock);
+    d->stop = 1;
+    pthread_cond_signal(&d->tick_cond);
+    pthread_mutex_unlock(&d->tick_lock);
+    pthread_join(d->ticker, NULL);
+    pthread_cond_destroy(&d->tick_cond);
+    pthread_mutex_destroy(&d->tick_lock);
+    d->ticking = 0;
 }
 
 static int driver_read(void *ctx, void *unit)
@@ -193,10 +243,10 @@ static int driver_write(void *ctx, void *unit)
     if (rc != HALD_OK)
         return rc;
     d->stats->items += u->items;
+    __atomic_store_n(&d->items_done, d->stats->items, __ATOMIC_RELAXED);
     for (int m = 0; m < HALD_N_MODELS; m++)
         for (int k = 0; k < HALD_N_NA; k++)
             d->stats->na[m][k] += u->na[m][k];
-    report(d, 0);
     return HALD_OK;
 }
 
@@ -209,7 +259,7 @@ static int drive(const hald_job_t *job, const hald_run_env_t *env, const hald_tr
     d.env = env;
     d.tp = tp;
     d.stats = stats;
-    d.t0 = d.last_report = now_seconds();
+    d.t0 = now_seconds();
     hald_error_clear(&d.read_err);
     hald_error_clear(&d.write_err);
     int threads = env->threads > 0 ? env->threads : 1;
@@ -220,6 +270,7 @@ static int drive(const hald_job_t *job, const hald_run_env_t *env, const hald_tr
     int rc = d.dealer.in_flight ? slots_new(&d.slots, job, n_slots, threads) : HALD_E_NOMEM;
     if (rc == HALD_OK) {
         static const hald_opipe_steps_t steps = {driver_read, driver_work, driver_write};
+        ticker_start(&d);
         rc = hald_opipe_run(&steps, &d, d.slots.ptrs, n_slots, threads);
     }
     if (rc != HALD_OK)
@@ -228,7 +279,11 @@ static int drive(const hald_job_t *job, const hald_run_env_t *env, const hald_tr
                                             : (hald_error_t){rc, "out of memory"};
     if (rc == HALD_OK && job->finish)
         rc = job->finish(job->ctx, stats, err);
-    if (rc == HALD_OK)
+    ticker_stop(&d);
+    stats->seconds = now_seconds() - d.t0;
+    stats->bytes_in = job->bytes_in ? job->bytes_in(job->ctx) : 0;
+    __atomic_store_n(&d.items_done, stats->items, __ATOMIC_RELAXED);
+    if (rc == HALD_OK && env->progress)
         report(&d, 1);
     if (rc == HALD_OK && tp->n_ranks > 1)
         rc = tp->send_end(tp->ctx, err);

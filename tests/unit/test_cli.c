@@ -1,0 +1,199 @@
+/* The command line's option table (src/cli/options.c) and progress line
+ * (src/cli/common.c): every subcommand parses from the one table, with its
+ * defaults; the table is consistent; help, the man page and progress lines
+ * say what they should. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/cli/cli.h"
+
+static int parse(const char *cmd, cli_settings_t *s, ...)
+{
+    char *argv[32] = {(char *)cmd};
+    int argc = 1;
+    va_list ap;
+    va_start(ap, s);
+    const char *a;
+    while ((a = va_arg(ap, const char *)) != NULL)
+        argv[argc++] = (char *)a;
+    va_end(ap);
+    return cli_parse(cli_find_command(cmd), argc, argv, s);
+}
+
+static void test_defaults(void **state)
+{
+    (void)state;
+    cli_settings_t s;
+    assert_int_equal(parse("score", &s, NULL), -1);
+    assert_int_equal(s.models, HALD_MODELS_MEAN);
+    assert_string_equal(s.in, "-");
+    assert_string_equal(s.out, "-");
+    assert_int_equal(s.score_out, HALD_OUT_TSV);
+    assert_int_equal(s.format, HALD_FORMAT_AUTO);
+    assert_int_equal(s.max_length, UINT64_C(256) << 20);
+    assert_int_equal(s.threads, 0); /* OMP_NUM_THREADS, else the cores */
+    assert_int_equal(s.progress_interval, 10);
+    assert_int_equal(s.verbosity, 1);
+    assert_int_equal(s.shard_count, 0);
+    assert_false(cli_given(&s, cli_find_command("score"), "in"));
+
+    assert_int_equal(parse("scan", &s, NULL), -1);
+    assert_int_equal(s.models, HALD_MODELS_BOTH);
+    assert_int_equal(s.scan_out, HALD_SCAN_OUT_TSV);
+    assert_int_equal(s.strand, '+');
+    assert_int_equal(s.chunk_size, UINT64_C(1) << 20);
+
+    assert_int_equal(parse("pack", &s, NULL), -1);
+    assert_null(s.out);
+    assert_int_equal(s.frame_size, UINT64_C(4) << 20);
+    assert_int_equal(s.level, 3);
+}
+
+static void test_values(void **state)
+{
+    (void)state;
+    cli_settings_t s;
+    const cli_command_t *score = cli_find_command("score");
+    assert_int_equal(parse("score", &s, "-m", "both", "-O", "bin", "--threads", "3", "--shard", "2/5",
+                           "-vv", "--any-length", "--max-length", "2K", "reads.fa", NULL), -1);
+    assert_int_equal(s.models, HALD_MODELS_BOTH);
+    assert_int_equal(s.score_out, HALD_OUT_BIN);
+    assert_int_equal(s.threads, 3);
+    assert_int_equal(s.shard_index, 1);
+    assert_int_equal(s.shard_count, 5);
+    assert_int_equal(s.verbosity, 3);
+    assert_int_equal(s.any_length, 1);
+    assert_int_equal(s.max_length, 2048);
+    assert_string_equal(s.in, "reads.fa");
+    assert_true(cli_given(&s, score, "in")); /* the operand counts as --in */
+    assert_true(cli_given(&s, score, "model"));
+    assert_false(cli_given(&s, score, "cpu"));
+
+    assert_int_equal(parse("scan", &s, "-O", "bedgraph", "--strand", "-", "--chunk-size", "7",
+                           "-q", "--in", "g.fa", NULL), -1);
+    assert_int_equal(s.scan_out, HALD_SCAN_OUT_BEDGRAPH);
+    assert_int_equal(s.strand, '-');
+    assert_int_equal(s.chunk_size, 7);
+    assert_int_equal(s.verbosity, 0);
+    assert_string_equal(s.in, "g.fa");
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    cli_settings_t s;
+    assert_int_equal(parse("score", &s, "--model", "median", NULL), 1);
+    assert_int_equal(parse("score", &s, "--threads", "0", NULL), 1);
+    assert_int_equal(parse("score", &s, "--shard", "4/3", NULL), 1);
+    assert_int_equal(parse("score", &s, "-O", "bed", NULL), 1);  /* a scan format */
+    assert_int_equal(parse("scan", &s, "--strand", "x", NULL), 1);
+    assert_int_equal(parse("score", &s, "--sites", "a.bed", NULL), 1); /* scan's option */
+    assert_int_equal(parse("score", &s, "--out", NULL), 1);
+    assert_int_equal(parse("score", &s, "a.fa", "b.fa", NULL), 1);
+    assert_int_equal(parse("pack", &s, "--level", "23", NULL), 1);
+    assert_int_equal(parse("weights", &s, "--threads", "2", NULL), 1);
+}
+
+/* One row per option and command; every default parses (cli_parse aborts
+ * otherwise); every command takes --help, --version, -q and -v. */
+static void test_table(void **state)
+{
+    (void)state;
+    for (size_t c = 0; c < CLI_N_COMMANDS; c++) {
+        const cli_command_t *cmd = &CLI_COMMANDS[c];
+        cli_settings_t s;
+        char *argv[] = {(char *)cmd->name, NULL};
+        assert_int_equal(cli_parse(cmd, 1, argv, &s), -1);
+        for (size_t i = 0; i < CLI_N_OPTIONS; i++) {
+            const cli_option_t *a = &CLI_OPTIONS[i];
+            if (!(a->commands & cmd->bit))
+                continue;
+            assert_non_null(a->help);
+            assert_true(strlen(a->help) > 5);
+            for (size_t j = i + 1; j < CLI_N_OPTIONS; j++) {
+                const cli_option_t *b = &CLI_OPTIONS[j];
+                if (!(b->commands & cmd->bit))
+                    continue;
+                if (strcmp(a->name, b->name) == 0 || (a->letter && a->letter == b->letter))
+                    fail_msg("hald %s: --%s and --%s clash", cmd->name, a->name, b->name);
+            }
+        }
+        const char *must[] = {"help", "version", "quiet", "verbose"};
+        for (size_t k = 0; k < 4; k++)
+            assert_int_equal(cli_given(&s, cmd, must[k]), 0); /* exists, not given */
+    }
+}
+
+/* Help and the man page are made from the table: every option shows. */
+static void test_help_and_man(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    size_t len = 0;
+    for (size_t c = 0; c < CLI_N_COMMANDS; c++) {
+        const cli_command_t *cmd = &CLI_COMMANDS[c];
+        FILE *fp = open_memstream(&text, &len);
+        cli_print_help(fp, cmd);
+        fclose(fp);
+        for (size_t i = 0; i < CLI_N_OPTIONS; i++) {
+            const cli_option_t *o = &CLI_OPTIONS[i];
+            char want[64];
+            snprintf(want, sizeof want, "--%s", o->name);
+            if ((o->commands & cmd->bit) && !strstr(text, want))
+                fail_msg("hald %s --help lacks %s", cmd->name, want);
+        }
+        free(text);
+    }
+    FILE *fp = open_memstream(&text, &len);
+    cli_print_man(fp);
+    fclose(fp);
+    assert_non_null(strstr(text, ".TH HALD 1"));
+    for (size_t c = 0; c < CLI_N_COMMANDS; c++) {
+        char want[64];
+        snprintf(want, sizeof want, ".SH \"HALD %s\"", CLI_COMMANDS[c].name);
+        assert_non_null(strstr(text, want));
+    }
+    assert_non_null(strstr(text, "\\fB\\-\\-progress\\-interval\\fR"));
+    free(text);
+}
+
+static void test_progress_line(void **state)
+{
+    (void)state;
+    char line[256];
+    hald_progress_t p = {"scan", "sites", 123456, 50000000, 200000000, 2.0, 0};
+    cli_progress_line(line, sizeof line, &p, 0);
+    assert_string_equal(line, "[M::scan] 123456 sites, 25.0 MB/s, 2.0 s, 25% (6 s left)\n");
+    cli_progress_line(line, sizeof line, &p, 1);
+    assert_string_equal(line, "\r[M::scan] 123456 sites, 25.0 MB/s, 2.0 s, 25% (6 s left)\033[K");
+    p.final = 1;
+    p.bytes_in = p.bytes_total;
+    cli_progress_line(line, sizeof line, &p, 1);
+    assert_string_equal(line, "\r[M::scan] 123456 sites, 100.0 MB/s, 2.0 s, 100%\033[K\n");
+    hald_progress_t pipe = {"score", "records", 7, 1000000, 0, 1.0, 0}; /* size unknown */
+    cli_progress_line(line, sizeof line, &pipe, 0);
+    assert_string_equal(line, "[M::score] 7 records, 1.0 MB/s, 1.0 s\n");
+    hald_progress_t slow = {"pack", "records", 1, 1, 1000, 100.0, 0};
+    cli_progress_line(line, sizeof line, &slow, 0);
+    assert_non_null(strstr(line, ", 0% (27.8 h left)")); /* 1 byte of 1000 in 100 s */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_values),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_table),
+        cmocka_unit_test(test_help_and_man),
+        cmocka_unit_test(test_progress_line),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
