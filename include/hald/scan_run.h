@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "hald/error.h"
+#include "hald/reader.h"
 #include "hald/run.h"
 #include "hald/scan.h"
 #include "hald/sink.h"
@@ -45,6 +46,11 @@ typedef struct hald_scan_stats {
 int hald_scan_run(const hald_scan_tables_t *t, const hald_scan_opts_t *o, const char *path,
                   hald_sink_t *out, const hald_run_env_t *env, hald_scan_stats_t *st,
                   hald_error_t *err);
+
+/* The same from an open reader (a pipe, a socket), not closed. */
+int hald_scan_run_reader(const hald_scan_tables_t *t, const hald_scan_opts_t *o,
+                         hald_reader_t *in, hald_sink_t *out, const hald_run_env_t *env,
+                         hald_scan_stats_t *st, hald_error_t *err);
 
 #ifdef __cplusplus
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "hald/error.h"
+#include "hald/reader.h"
 #include "hald/records.h"
 #include "hald/run.h"
 #include "hald/score.h"
@@ -45,6 +46,12 @@ void hald_score_opts_init(hald_score_opts_t *o);
 int hald_score_run(const hald_scorer_t *scorer, const hald_score_opts_t *o, const char *path,
                    hald_sink_t *out, const hald_run_env_t *env, hald_run_stats_t *stats,
                    hald_error_t *err);
+
+/* The same from an open reader (a pipe, a socket: hald_reader_from_fd),
+ * read as one stream and not closed; ranks other than 0 pass NULL. */
+int hald_score_run_reader(const hald_scorer_t *scorer, const hald_score_opts_t *o,
+                          hald_reader_t *in, hald_sink_t *out, const hald_run_env_t *env,
+                          hald_run_stats_t *stats, hald_error_t *err);
 
 #ifdef __cplusplus
 }

@@ -185,11 +185,12 @@ static uint64_t scan_bytes_in(const void *ctx)
 
 /* ================================================================ entry */
 
-int hald_scan_run(const hald_scan_tables_t *t, const hald_scan_opts_t *o, const char *path,
-                  hald_sink_t *out, const hald_run_env_t *env, hald_scan_stats_t *st,
-                  hald_error_t *err)
+static int scan_run(const hald_scan_tables_t *t, const hald_scan_opts_t *o, const char *path,
+                    hald_reader_t *reader, hald_sink_t *out, const hald_run_env_t *env,
+                    hald_scan_stats_t *st, hald_error_t *err)
 {
-    scan_shared_t sh = {t, o->out, o->sites, strcmp(path, "-") == 0 ? "stdin" : path};
+    const char *name = reader ? hald_reader_name(reader) : strcmp(path, "-") == 0 ? "stdin" : path;
+    scan_shared_t sh = {t, o->out, o->sites, name};
     sh.out.named = o->sites != NULL;
     hald_job_t job = {
         .task = "scan",
@@ -211,7 +212,9 @@ int hald_scan_run(const hald_scan_tables_t *t, const hald_scan_opts_t *o, const 
     scan_job_t j;
     memset(&j, 0, sizeof j);
     int rc = HALD_OK;
-    if (!(j.src = hald_genome_open(path, o->chunk, o->sites, err)))
+    j.src = reader ? hald_genome_open_reader(reader, o->chunk, o->sites, err)
+                   : hald_genome_open(path, o->chunk, o->sites, err);
+    if (!j.src)
         rc = err->code;
     if (rc == HALD_OK)
         rc = hald_site_writer_begin(&j.writer, out, &sh.out, err);
@@ -228,4 +231,18 @@ int hald_scan_run(const hald_scan_tables_t *t, const hald_scan_opts_t *o, const 
     hald_site_writer_free(&j.writer);
     hald_genome_close(j.src);
     return rc;
+}
+
+int hald_scan_run(const hald_scan_tables_t *t, const hald_scan_opts_t *o, const char *path,
+                  hald_sink_t *out, const hald_run_env_t *env, hald_scan_stats_t *st,
+                  hald_error_t *err)
+{
+    return scan_run(t, o, path, NULL, out, env, st, err);
+}
+
+int hald_scan_run_reader(const hald_scan_tables_t *t, const hald_scan_opts_t *o,
+                         hald_reader_t *in, hald_sink_t *out, const hald_run_env_t *env,
+                         hald_scan_stats_t *st, hald_error_t *err)
+{
+    return scan_run(t, o, NULL, in, out, env, st, err);
 }

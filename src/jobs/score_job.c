@@ -328,10 +328,12 @@ static uint64_t score_bytes_in(const void *ctx)
 
 /* ================================================================ entry */
 
-int hald_score_run(const hald_scorer_t *scorer, const hald_score_opts_t *o, const char *path,
-                   hald_sink_t *out, const hald_run_env_t *env, hald_run_stats_t *stats,
-                   hald_error_t *err)
+/* Every rank: path or reader is the input (rank 0 only). */
+static int score_run(const hald_scorer_t *scorer, const hald_score_opts_t *o, const char *path,
+                     hald_reader_t *reader, hald_sink_t *out, const hald_run_env_t *env,
+                     hald_run_stats_t *stats, hald_error_t *err)
 {
+    const char *name = reader ? hald_reader_name(reader) : strcmp(path, "-") == 0 ? "stdin" : path;
     score_shared_t sh = {
         .scorer = scorer,
         .models = o->models,
@@ -339,8 +341,7 @@ int hald_score_run(const hald_scorer_t *scorer, const hald_score_opts_t *o, cons
         .format = {o->out_format, o->models, scorer->any_length},
         .strict = o->strict,
         /* Without --any-length only "is it 160?" matters, so keep 161 bases. */
-        .src = {strcmp(path, "-") == 0 ? "stdin" : path,
-                scorer->any_length ? o->max_length : HALD_WINDOW_LEN + 1},
+        .src = {name, scorer->any_length ? o->max_length : HALD_WINDOW_LEN + 1},
     };
     hald_job_t job = {
         .task = "score",
@@ -367,7 +368,8 @@ int hald_score_run(const hald_scorer_t *scorer, const hald_score_opts_t *o, cons
     int rc = HALD_OK;
     if (!(j.scratch = scratch_new(&sh)))
         rc = hald_error_set(err, HALD_E_NOMEM, "out of memory");
-    if (rc == HALD_OK && !(j.src = hald_recsrc_open(path, &so, err)))
+    if (rc == HALD_OK && !(j.src = reader ? hald_recsrc_open_reader(reader, &so, err)
+                                          : hald_recsrc_open(path, &so, err)))
         rc = err->code;
     if (rc == HALD_OK)
         rc = hald_score_writer_begin(&j.writer, out, &sh.format, err);
@@ -381,4 +383,18 @@ int hald_score_run(const hald_scorer_t *scorer, const hald_score_opts_t *o, cons
     scratch_free(j.scratch);
     hald_unit_free(&SCORE_LAYOUT, &j.joined);
     return rc;
+}
+
+int hald_score_run(const hald_scorer_t *scorer, const hald_score_opts_t *o, const char *path,
+                   hald_sink_t *out, const hald_run_env_t *env, hald_run_stats_t *stats,
+                   hald_error_t *err)
+{
+    return score_run(scorer, o, path, NULL, out, env, stats, err);
+}
+
+int hald_score_run_reader(const hald_scorer_t *scorer, const hald_score_opts_t *o,
+                          hald_reader_t *in, hald_sink_t *out, const hald_run_env_t *env,
+                          hald_run_stats_t *stats, hald_error_t *err)
+{
+    return score_run(scorer, o, NULL, in, out, env, stats, err);
 }

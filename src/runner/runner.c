@@ -1,5 +1,5 @@
 /* The one runner: rank 0 drives a job's source, workers and writer through
- * the ordered pipeline; other ranks serve rank 0. */
+ * the ordered pipeline; other ranks work for rank 0. */
 #include "runner.h"
 
 #include <pthread.h>

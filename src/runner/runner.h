@@ -55,8 +55,8 @@ typedef struct hald_job {
 #define HALD_SLOTS_PER_THREAD 3
 #define HALD_SLOTS_PER_RANK 6
 
-/* Runs a job as rank `tp->rank` of `tp->n_ranks` (tp NULL: one process):
- * rank 0 drives the job to its end, the others serve rank 0 until it says
+/* Runs a job on env's threads as its rank of env->mpi (NULL: one process):
+ * rank 0 drives the job to its end, the others work for rank 0 until it says
  * end.  stats (rank 0) gets the totals of every unit taken.  Returns
  * HALD_OK or the first failure, with err naming the file, the record or
  * unit, the rank and the reason. */

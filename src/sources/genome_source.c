@@ -3,7 +3,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "hald/fastastream.h"
 #include "hald/reader.h"
@@ -12,6 +11,7 @@
 
 struct hald_genome_src {
     hald_reader_t *reader;
+    int owns_reader;
     hald_fasta_stream_t *fasta;
     uint64_t chunk;
     hald_sites_t *sites;      /* NULL: every start */
@@ -27,23 +27,23 @@ struct hald_genome_src {
     uint64_t bases_total, sequences;
 };
 
-hald_genome_src_t *hald_genome_open(const char *path, uint64_t chunk, hald_sites_t *sites,
-                                    hald_error_t *err)
+static hald_genome_src_t *genome_new(hald_reader_t *r, int owns, uint64_t chunk,
+                                     hald_sites_t *sites, hald_error_t *err)
 {
     hald_genome_src_t *g = calloc(1, sizeof *g);
     if (!g) {
-        hald_error_set(err, HALD_E_NOMEM, "%s: out of memory", path);
+        hald_error_set(err, HALD_E_NOMEM, "%s: out of memory", hald_reader_name(r));
+        if (owns)
+            hald_reader_close(r);
         return NULL;
     }
+    g->reader = r;
+    g->owns_reader = owns;
     g->chunk = chunk ? chunk : HALD_SCAN_CHUNK;
     g->sites = sites;
     g->chrom_index = -1;
-    struct stat st;
-    if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode))
-        g->bytes_total = (uint64_t)st.st_size;
-    g->reader = hald_reader_open(path, err);
-    if (g->reader)
-        g->fasta = hald_fasta_stream_new(g->reader, err);
+    g->bytes_total = hald_reader_size(r);
+    g->fasta = hald_fasta_stream_new(r, err);
     if (!g->fasta) {
         hald_genome_close(g);
         return NULL;
@@ -51,12 +51,26 @@ hald_genome_src_t *hald_genome_open(const char *path, uint64_t chunk, hald_sites
     return g;
 }
 
+hald_genome_src_t *hald_genome_open(const char *path, uint64_t chunk, hald_sites_t *sites,
+                                    hald_error_t *err)
+{
+    hald_reader_t *r = hald_reader_open(path, err);
+    return r ? genome_new(r, 1, chunk, sites, err) : NULL;
+}
+
+hald_genome_src_t *hald_genome_open_reader(hald_reader_t *r, uint64_t chunk, hald_sites_t *sites,
+                                           hald_error_t *err)
+{
+    return genome_new(r, 0, chunk, sites, err);
+}
+
 void hald_genome_close(hald_genome_src_t *g)
 {
     if (!g)
         return;
     hald_fasta_stream_free(g->fasta);
-    hald_reader_close(g->reader);
+    if (g->owns_reader)
+        hald_reader_close(g->reader);
     hald_buf_free(&g->name);
     hald_buf_free(&g->buf);
     free(g);

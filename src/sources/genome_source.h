@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include "hald/reader.h"
 #include "hald/sites.h"
 #include "../runner/unit.h"
 
@@ -45,6 +46,9 @@ typedef struct hald_genome_src hald_genome_src_t;
  * source marks the sequences it meets (seen). */
 hald_genome_src_t *hald_genome_open(const char *path, uint64_t chunk, hald_sites_t *sites,
                                     hald_error_t *err);
+/* The same over an open reader, which the source does not close. */
+hald_genome_src_t *hald_genome_open_reader(hald_reader_t *r, uint64_t chunk, hald_sites_t *sites,
+                                           hald_error_t *err);
 void hald_genome_close(hald_genome_src_t *g);
 const char *hald_genome_name(const hald_genome_src_t *g);
 /* The next unit (reset by the caller): 1, 0 at the end, or negative. */

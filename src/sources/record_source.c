@@ -29,6 +29,7 @@ struct hald_recsrc {
     char *name;
     int fd;                 /* frames, packed: the file */
     hald_reader_t *reader;  /* stream */
+    int owns_reader;
     hald_format_t format;   /* as detected so far */
     uint64_t bytes_total;
     /* frames */
@@ -109,6 +110,7 @@ static int open_stream(hald_recsrc_t *s, const char *path, hald_error_t *err)
 {
     s->mode = SRC_STREAM;
     s->reader = hald_reader_open(path, err);
+    s->owns_reader = 1;
     return s->reader ? HALD_OK : err->code;
 }
 
@@ -137,6 +139,10 @@ static int open_input(hald_recsrc_t *s, const char *path, const hald_recsrc_opts
             if (o->shard_count)
                 hald_pack_shard(&s->idx, o->shard_index, o->shard_count, &s->next_frame,
                                 &s->end_frame);
+            /* Progress counts the frames this run reads, not the index. */
+            s->bytes_total = 0;
+            for (uint64_t k = s->next_frame; k < s->end_frame; k++)
+                s->bytes_total += s->idx.frames[k].csize;
             return HALD_OK;
         }
     }
@@ -162,22 +168,45 @@ static int open_input(hald_recsrc_t *s, const char *path, const hald_recsrc_opts
     return open_stream(s, path, err);
 }
 
-hald_recsrc_t *hald_recsrc_open(const char *path, const hald_recsrc_opts_t *o, hald_error_t *err)
+static hald_recsrc_t *recsrc_new(const char *name, const hald_recsrc_opts_t *o, hald_error_t *err)
 {
     hald_recsrc_t *s = calloc(1, sizeof *s);
     if (s)
-        s->name = strdup(strcmp(path, "-") == 0 ? "stdin" : path);
+        s->name = strdup(strcmp(name, "-") == 0 ? "stdin" : name);
     if (!s || !s->name) {
         free(s);
-        hald_error_set(err, HALD_E_NOMEM, "%s: out of memory", path);
+        hald_error_set(err, HALD_E_NOMEM, "%s: out of memory", name);
         return NULL;
     }
     s->fd = -1;
     s->format = o->format;
     s->carry_format = o->format;
-    if (open_input(s, path, o, err) != HALD_OK) {
+    return s;
+}
+
+hald_recsrc_t *hald_recsrc_open(const char *path, const hald_recsrc_opts_t *o, hald_error_t *err)
+{
+    hald_recsrc_t *s = recsrc_new(path, o, err);
+    if (s && open_input(s, path, o, err) != HALD_OK) {
         hald_recsrc_close(s);
         return NULL;
+    }
+    return s;
+}
+
+hald_recsrc_t *hald_recsrc_open_reader(hald_reader_t *r, const hald_recsrc_opts_t *o,
+                                       hald_error_t *err)
+{
+    if (o->shard_count) {
+        hald_error_set(err, HALD_E_USAGE, "%s: --shard needs a packed file, not a stream",
+                       hald_reader_name(r));
+        return NULL;
+    }
+    hald_recsrc_t *s = recsrc_new(hald_reader_name(r), o, err);
+    if (s) {
+        s->mode = SRC_STREAM;
+        s->reader = r;
+        s->bytes_total = hald_reader_size(r);
     }
     return s;
 }
@@ -186,7 +215,8 @@ void hald_recsrc_close(hald_recsrc_t *s)
 {
     if (!s)
         return;
-    hald_reader_close(s->reader);
+    if (s->owns_reader)
+        hald_reader_close(s->reader);
     if (s->fd >= 0)
         close(s->fd);
     hald_buf_free(&s->cbuf);
@@ -197,6 +227,11 @@ void hald_recsrc_close(hald_recsrc_t *s)
 }
 
 const char *hald_recsrc_name(const hald_recsrc_t *s) { return s->name; }
+
+const char *hald_recsrc_kind(const hald_recsrc_t *s)
+{
+    return s->mode == SRC_PACKED ? "packed" : s->mode == SRC_FRAMES ? "frames" : "stream";
+}
 uint64_t hald_recsrc_bytes_total(const hald_recsrc_t *s) { return s->bytes_total; }
 hald_format_t hald_recsrc_format(const hald_recsrc_t *s) { return s->carry_format; }
 
@@ -263,6 +298,7 @@ static int frames_to_stream(hald_recsrc_t *s, hald_error_t *err)
     s->reader = hald_reader_from_fd(s->fd, 0, s->name, err);
     if (!s->reader)
         return err->code;
+    s->owns_reader = 1;
     /* bytes_read already counts what cbuf held beyond `at`. */
     __atomic_sub_fetch(&s->bytes_read, (uint64_t)(s->cbuf.len - s->cpos), __ATOMIC_RELAXED);
     s->mode = SRC_STREAM;

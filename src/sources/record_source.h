@@ -23,6 +23,7 @@
 
 #include <stdint.h>
 
+#include "hald/reader.h"
 #include "hald/records.h"
 #include "../runner/unit.h"
 
@@ -82,11 +83,19 @@ typedef struct hald_recsrc hald_recsrc_t;
 
 /* Opens path ("-": stdin) and sees what kind of input it is. */
 hald_recsrc_t *hald_recsrc_open(const char *path, const hald_recsrc_opts_t *o, hald_error_t *err);
+/* The same over an open reader (a pipe, a socket): a stream, which the
+ * source reads but does not close. */
+hald_recsrc_t *hald_recsrc_open_reader(hald_reader_t *r, const hald_recsrc_opts_t *o,
+                                       hald_error_t *err);
 void hald_recsrc_close(hald_recsrc_t *s);
+/* How the input is cut: "stream" (decoded text), "frames" (groups of
+ * whole zstd frames) or "packed" (one indexed frame per unit). */
+const char *hald_recsrc_kind(const hald_recsrc_t *s);
 /* The input's name for messages ("stdin" for "-"). */
 const char *hald_recsrc_name(const hald_recsrc_t *s);
-/* Input bytes consumed (any thread may ask), and the input's size when it
- * is a regular file (else 0). */
+/* Input bytes consumed (any thread may ask), and what there is to consume
+ * when it is known: a regular file's size, or a packed file's frames of
+ * this shard (else 0). */
 uint64_t hald_recsrc_bytes_in(const hald_recsrc_t *s);
 uint64_t hald_recsrc_bytes_total(const hald_recsrc_t *s);
 /* The next unit (reset by the caller): 1, 0 at the end, or negative. */

@@ -26,7 +26,7 @@ baseline=${4:-}
 hald="$build/hald"
 randwin="$build/tests/hald_randwin"
 [ -x "$hald" ] && [ -x "$randwin" ] || { echo "build first: $hald, $randwin" >&2; exit 1; }
-dir=$(mktemp -d /dev/shm/hald-bench.XXXXXX)
+dir=$(mktemp -d "${BENCH_DIR:-/dev/shm}/hald-bench.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 
 "$randwin" -n "$n" -l 160 -s 1 >"$dir/w.fa"

@@ -1,4 +1,4 @@
-# The parallel engine: byte-identical output for ranks 1-4 x threads 1-2 x
+# Threads and ranks on the runner: byte-identical output for ranks 1-4 x threads 1-2 x
 # CPU path x every input form, under real mpirun; tiny inputs where ranks
 # get nothing; records split across zstd frames; a corrupt frame on one
 # rank ends the whole job cleanly.
