@@ -5,8 +5,8 @@
  * .npz, handed to minizip through an in-memory I/O layer instead of
  * reopening the path.  The .npy parser is self-contained and treats its
  * input as hostile: it is also a fuzzing target. */
-#ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE /* POSIX.1-2008, and <endian.h>'s htole64 and friends */
 #endif
 
 #include "hald/weights.h"
@@ -23,6 +23,7 @@
 #include <unzip.h>
 
 #include "hald/sha256.h"
+#include "../io/le.h"
 
 #ifndef HALD_DATADIR
 #define HALD_DATADIR "/usr/local/share/hald"
@@ -240,13 +241,13 @@ static int npy_split(const uint8_t *b, size_t len, const char *name, size_t *hdr
     size_t off, hl;
     if (b[6] == 1) {
         off = 10;
-        hl = (size_t)b[8] | (size_t)b[9] << 8;
+        hl = hald_get_le16(b + 8);
     } else if (b[6] == 2 || b[6] == 3) {
         if (len < 12)
             return hald_error_set(err, HALD_E_INPUT, "%s: truncated npy header (%zu bytes)",
                                   name, len);
         off = 12;
-        hl = (size_t)b[8] | (size_t)b[9] << 8 | (size_t)b[10] << 16 | (size_t)b[11] << 24;
+        hl = hald_get_le32(b + 8);
     } else {
         return hald_error_set(err, HALD_E_INPUT, "%s: unsupported npy format version %u.%u",
                               name, b[6], b[7]);
@@ -286,15 +287,9 @@ static size_t check_header(const npy_header_t *h, const char *name, hald_error_t
 
 static double decode_le(const uint8_t *p, size_t itemsize)
 {
-    uint64_t bits = 0;
-    for (size_t i = itemsize; i-- > 0;)
-        bits = bits << 8 | p[i];
-    if (itemsize == 8) {
-        double d;
-        memcpy(&d, &bits, sizeof d);
-        return d;
-    }
-    uint32_t b32 = (uint32_t)bits;
+    if (itemsize == 8)
+        return hald_get_le_f64(p);
+    uint32_t b32 = hald_get_le32(p);
     float f;
     memcpy(&f, &b32, sizeof f);
     return (double)f;
