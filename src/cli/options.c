@@ -7,20 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <stdarg.h>
-
-/* Errors in minimap2's style; options.c stands alone (its unit test links
- * it without the rest of the command line). */
-static void opt_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void opt_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("[E::hald] ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
+#include "cli.h"
 
 /* ================================================================ values */
 
@@ -301,9 +288,9 @@ int cli_parse(const cli_command_t *cmd, int argc, char **argv, cli_settings_t *s
             else
                 snprintf(what, sizeof what, "%s", argv[optind - 1]);
             if (c == ':')
-                opt_error("%s: a value is missing (see hald %s --help)", what, cmd->name);
+                cli_errorf("%s: a value is missing (see hald %s --help)", what, cmd->name);
             else
-                opt_error("unknown option %s (see hald %s --help)", what, cmd->name);
+                cli_errorf("unknown option %s (see hald %s --help)", what, cmd->name);
             return CLI_EXIT_USAGE;
         }
         size_t row = 0;
@@ -321,7 +308,7 @@ int cli_parse(const cli_command_t *cmd, int argc, char **argv, cli_settings_t *s
         case OPT_VERBOSE: s->verbosity++; break;
         case OPT_VALUE:
             if (set_value(o, optarg, s) != 0) {
-                opt_error("--%s: invalid value '%s' (expected %s)", o->name, optarg,
+                cli_errorf("--%s: invalid value '%s' (expected %s)", o->name, optarg,
                            o->expect ? o->expect : o->help);
                 return CLI_EXIT_USAGE;
             }
@@ -340,7 +327,7 @@ int cli_parse(const cli_command_t *cmd, int argc, char **argv, cli_settings_t *s
                 s->given |= UINT64_C(1) << i;
     }
     if (optind < argc) {
-        opt_error("unexpected argument '%s' (one input per run; see hald %s --help)", argv[optind],
+        cli_errorf("unexpected argument '%s' (one input per run; see hald %s --help)", argv[optind],
                    cmd->name);
         return CLI_EXIT_USAGE;
     }

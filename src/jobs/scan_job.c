@@ -47,26 +47,11 @@ typedef struct scan_shared {
  * are still in the cache when formatted. */
 #define SITE_BLOCK 16384
 
+/* A thread's memory: buffers only, made and freed by the runner. */
 typedef struct scratch {
     hald_buf_t sites;        /* hald_scan_site_t */
     hald_buf_t names;        /* const char *, with a site list */
 } scratch_t;
-
-static void *scratch_new(const void *shared)
-{
-    (void)shared;
-    return calloc(1, sizeof(scratch_t));
-}
-
-static void scratch_free(void *p)
-{
-    scratch_t *s = p;
-    if (!s)
-        return;
-    hald_buf_free(&s->sites);
-    hald_buf_free(&s->names);
-    free(s);
-}
 
 static void count_sites(scan_unit_t *u, const hald_scan_site_t *s, size_t n)
 {
@@ -201,8 +186,8 @@ static int scan_run(const hald_scan_tables_t *t, const hald_scan_opts_t *o, cons
         .work = scan_work,
         .take = scan_take,
         .finish = scan_finish,
-        .scratch_new = scratch_new,
-        .scratch_free = scratch_free,
+        .scratch_size = sizeof(scratch_t),
+        .scratch_bufs = 2,
         .bytes_in = scan_bytes_in,
     };
     memset(st, 0, sizeof *st);

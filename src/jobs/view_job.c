@@ -36,28 +36,12 @@ typedef struct view_shared {
 
 /* ================================================================ work */
 
+/* A thread's memory: buffers only, made and freed by the runner. */
 typedef struct scratch {
     hald_buf_t sites;        /* hald_scan_site_t of one sequence */
     hald_buf_t names;        /* const char * of the sites */
     hald_buf_t text;         /* the block's site names, NUL-terminated */
 } scratch_t;
-
-static void *scratch_new(const void *shared)
-{
-    (void)shared;
-    return calloc(1, sizeof(scratch_t));
-}
-
-static void scratch_free(void *p)
-{
-    scratch_t *s = p;
-    if (!s)
-        return;
-    hald_buf_free(&s->sites);
-    hald_buf_free(&s->names);
-    hald_buf_free(&s->text);
-    free(s);
-}
 
 static int bad_payload(const view_shared_t *sh, uint64_t at, const char *what, hald_error_t *err)
 {
@@ -234,8 +218,8 @@ int hald_view_run(const char *path, hald_sink_t *out, const hald_run_env_t *env,
         .next = view_next,
         .work = view_work,
         .take = view_take,
-        .scratch_new = scratch_new,
-        .scratch_free = scratch_free,
+        .scratch_size = sizeof(scratch_t),
+        .scratch_bufs = 3,
         .bytes_in = view_bytes_in,
     };
     memset(st, 0, sizeof *st);

@@ -52,13 +52,31 @@ static int slots_new(slots_t *s, const hald_job_t *job, size_t n, int threads)
     return HALD_OK;
 }
 
+static void *scratch_new(const hald_job_t *job)
+{
+    if (job->scratch_new)
+        return job->scratch_new(job->shared);
+    return calloc(1, job->scratch_size);
+}
+
+static void scratch_free(const hald_job_t *job, void *scratch)
+{
+    if (job->scratch_free) {
+        job->scratch_free(scratch);
+        return;
+    }
+    for (size_t i = 0; i < job->scratch_bufs; i++)
+        hald_buf_free((hald_buf_t *)scratch + i);
+    free(scratch);
+}
+
 static void slots_free(slots_t *s)
 {
     for (size_t i = 0; s->units && i < s->n; i++)
         hald_unit_free(s->job->layout, s->ptrs[i]);
     for (int t = 0; s->scratch && t < s->threads; t++)
-        if (s->scratch[t] && s->job->scratch_free)
-            s->job->scratch_free(s->scratch[t]);
+        if (s->scratch[t])
+            scratch_free(s->job, s->scratch[t]);
     free(s->units);
     free(s->ptrs);
     free(s->scratch);
@@ -69,9 +87,9 @@ static void work_on(slots_t *s, void *unit, int worker)
 {
     const hald_job_t *job = s->job;
     void *scratch = NULL;
-    if (job->scratch_new) {
+    if (job->scratch_new || job->scratch_size) {
         if (!s->scratch[worker])
-            s->scratch[worker] = job->scratch_new(job->shared);
+            s->scratch[worker] = scratch_new(job);
         scratch = s->scratch[worker];
         if (!scratch) {
             hald_error_set(&((hald_unit_t *)unit)->err, HALD_E_NOMEM, "out of memory (worker memory)");

@@ -41,9 +41,13 @@ typedef struct hald_job {
      * last, with the counts of anything it scores itself added to stats. */
     int (*finish)(void *ctx, hald_run_stats_t *stats, hald_error_t *err);
 
-    /* Per-thread working memory for work (both may be NULL). */
+    /* Per-thread working memory for work: made by scratch_new and freed by
+     * scratch_free, or, when those are NULL and scratch_size is not 0, a
+     * zeroed struct of that size whose first scratch_bufs members are
+     * hald_buf_t (freed by the runner). */
     void *(*scratch_new)(const void *shared);
     void (*scratch_free)(void *scratch);
+    size_t scratch_size, scratch_bufs;
 
     /* Progress: input bytes consumed so far (any thread may ask), and the
      * input's size when known. */

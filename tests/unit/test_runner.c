@@ -109,8 +109,9 @@ static void progress(void *ctx, const hald_progress_t *p)
 
 static int run(toy_t *t, int threads, hald_run_stats_t *st, hald_error_t *err)
 {
-    hald_job_t job = {"toy", "units", &TOY, t, t, toy_next, toy_work, toy_take, toy_finish,
-                      scratch_new, free, NULL, 0};
+    hald_job_t job = {.task = "toy", .items_name = "units", .layout = &TOY, .shared = t, .ctx = t,
+                      .next = toy_next, .work = toy_work, .take = toy_take, .finish = toy_finish,
+                      .scratch_new = scratch_new, .scratch_free = free};
     hald_run_env_t env;
     hald_run_env_init(&env);
     env.threads = threads;
