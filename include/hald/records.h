@@ -89,6 +89,8 @@ int hald_parser_next(hald_parser_t *p, hald_batch_t *b, hald_error_t *err);
 hald_format_t hald_parser_format(const hald_parser_t *p);
 /* Index of the next record: first_record + records parsed so far. */
 uint64_t hald_parser_records(const hald_parser_t *p);
+/* Lines consumed so far (newline-ended), plus first_line - 1. */
+uint64_t hald_parser_lines(const hald_parser_t *p);
 
 void hald_parser_free(hald_parser_t *p);
 

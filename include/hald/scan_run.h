@@ -22,8 +22,10 @@
 extern "C" {
 #endif
 
-/* Site starts per unit of work (a chunk of one sequence). */
+/* Site starts per unit of work (a chunk of one sequence), and the most
+ * a run takes (larger values are clamped). */
 #define HALD_SCAN_CHUNK (UINT64_C(1) << 20)
+#define HALD_SCAN_CHUNK_MAX (UINT64_C(1) << 30)
 
 typedef struct hald_scan_opts {
     hald_site_format_t out;     /* TSV, both models, '+' */

@@ -170,8 +170,8 @@ const cli_option_t CLI_OPTIONS[] = {
            "threads [$OMP_NUM_THREADS, else the cores available]"),
     VALUE("cpu", 0, "PATH", "auto", CMD_SCORE | CMD_SCAN, "Run", cpu, parse_cpu,
           "auto, scalar or avx2", "auto|scalar|avx2: the kernels to use"),
-    NUMBER("chunk-size", 0, "N", "1M", CMD_SCAN, "Run", chunk_size, 1, UINT64_MAX,
-           "a positive size, e.g. 1M", "site starts per unit of work"),
+    NUMBER("chunk-size", 0, "N", "1M", CMD_SCAN, "Run", chunk_size, 1, UINT64_C(1) << 30,
+           "1 to 1G, e.g. 1M", "site starts per unit of work"),
     FLAG("progress", 0, CMD_RUNS, "Run", progress,
          "progress on stderr, with % and time left for files (default on a terminal)"),
     NUMBER("progress-interval", 0, "S", "10", CMD_RUNS, "Run", progress_interval, 1, 86400,
@@ -339,10 +339,12 @@ int cli_parse(const cli_command_t *cmd, int argc, char **argv, cli_settings_t *s
 #define HELP_WIDTH 80
 #define HELP_INDENT 24
 
-/* Prints text from column `col`, wrapped at HELP_WIDTH with HELP_INDENT. */
-static void wrap(FILE *fp, const char *text, int col)
+/* Prints text from column `col`, wrapped at HELP_WIDTH, continuation
+ * lines indented by `indent`. */
+static void wrap(FILE *fp, const char *text, int col, int indent)
 {
     const char *p = text;
+    int first = 1;
     while (*p) {
         while (*p == ' ')
             p++;
@@ -350,15 +352,18 @@ static void wrap(FILE *fp, const char *text, int col)
         while (*end && *end != ' ')
             end++;
         int len = (int)(end - p);
-        if (col > HELP_INDENT && col + 1 + len > HELP_WIDTH) {
-            fprintf(fp, "\n%*s", HELP_INDENT, "");
-            col = HELP_INDENT;
-        } else if (col > HELP_INDENT) {
+        if (!len)
+            break;
+        if (!first && col + 1 + len > HELP_WIDTH) {
+            fprintf(fp, "\n%*s", indent, "");
+            col = indent;
+        } else if (!first) {
             fputc(' ', fp);
             col++;
         }
         fwrite(p, 1, (size_t)len, fp);
         col += len;
+        first = 0;
         p = end;
     }
     fputc('\n', fp);
@@ -369,7 +374,7 @@ static const char *const GROUPS[] = {"Input", "Model", "Output", "Run", "General
 void cli_print_help(FILE *fp, const cli_command_t *cmd)
 {
     fprintf(fp, "Usage: hald %s %s\n\n", cmd->name, cmd->usage);
-    wrap(fp, cmd->description, 0);
+    wrap(fp, cmd->description, 0, 0);
     for (size_t g = 0; g < sizeof GROUPS / sizeof GROUPS[0]; g++) {
         int header = 0;
         for (size_t i = 0; i < CLI_N_OPTIONS; i++) {
@@ -394,7 +399,7 @@ void cli_print_help(FILE *fp, const cli_command_t *cmd)
             char text[512];
             snprintf(text, sizeof text, "%s%s%s%s", o->help, o->def ? " [" : "", o->def ? o->def : "",
                      o->def ? "]" : "");
-            wrap(fp, text, col);
+            wrap(fp, text, col, HELP_INDENT);
         }
     }
 }

@@ -186,6 +186,8 @@ static int sink_flush(hald_sink_t *s, hald_error_t *err)
 
 int hald_sink_write(hald_sink_t *s, const void *buf, size_t len, hald_error_t *err)
 {
+    if (len == 0)
+        return HALD_OK; /* an empty buffer may have no memory at all */
     /* Large blocks (a batch of formatted rows) go straight out: copying
      * them into the buffer first would only cost a memcpy. */
     if (len >= SINK_DIRECT || s->len + len > SINK_BUFFER) {

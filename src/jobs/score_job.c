@@ -243,8 +243,10 @@ static int body_failure(score_job_t *j, score_unit_t *u, hald_error_t *err)
     return hald_error_set(err, HALD_E_UNSCORABLE, "%s: unscorable record", j->sh->src.input_name);
 }
 
-/* Rows whose ids only the writer can number (lines format, unaligned). */
-static int put_deferred(score_job_t *j, const score_unit_t *u, hald_error_t *err)
+/* Rows whose ids only the writer can number (lines format, unaligned):
+ * the unit's own records. */
+static int put_deferred(score_job_t *j, const score_unit_t *u, uint64_t records,
+                        hald_error_t *err)
 {
     uint64_t record_base, line_base;
     hald_recsrc_body_base(j->src, &u->rec, &record_base, &line_base);
@@ -262,7 +264,7 @@ static int put_deferred(score_job_t *j, const score_unit_t *u, hald_error_t *err
             return rc;
         p += 8 + 8 * n + 8 * n * k;
     }
-    return hald_score_writer_put(&j->writer, rows, u->rec.base.items, err);
+    return hald_score_writer_put(&j->writer, rows, records, err);
 }
 
 static int score_take(void *ctx, void *unit, hald_error_t *err)
@@ -292,7 +294,7 @@ static int score_take(void *ctx, void *unit, hald_error_t *err)
     if (u->rec.keep_body)
         return body_failure(j, u, err);
     rc = hald_recsrc_ids_deferred(&u->rec)
-             ? put_deferred(j, u, err)
+             ? put_deferred(j, u, body_records, err)
              : hald_score_writer_put(&j->writer, &u->rec.base.out, body_records, err);
     return rc == HALD_OK ? hald_recsrc_join_end(j->src, &u->rec, body_records, err) : rc;
 }

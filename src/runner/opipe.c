@@ -21,7 +21,10 @@ typedef struct opipe {
     size_t n_slots;
     uint64_t next_read, next_write; /* slot of unit k is k % n_slots */
     int reading, writing, eof;
-    int status;
+    int status;      /* a write's failure: it stops the run at once */
+    int read_status; /* the read's failure: units read before it are still
+                        written, so an earlier unit's own failure is the
+                        one reported, whatever the threads' timing */
     pthread_mutex_t lock;
     pthread_cond_t changed;
 } opipe_t;
@@ -68,8 +71,7 @@ static int step(opipe_t *p, int worker)
             return 1;
         } else {
             p->eof = 1;
-            if (rc < 0 && p->status == HALD_OK)
-                p->status = rc;
+            p->read_status = rc < 0 ? rc : HALD_OK;
             return 1;
         }
     }
@@ -166,5 +168,5 @@ int hald_opipe_run(const hald_opipe_steps_t *steps, void *ctx, void **slots, siz
     pthread_cond_destroy(&p.changed);
     pthread_mutex_destroy(&p.lock);
     free(p.state);
-    return p.status;
+    return p.status != HALD_OK ? p.status : p.read_status;
 }

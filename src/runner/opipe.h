@@ -34,8 +34,10 @@ typedef struct hald_opipe_steps {
 } hald_opipe_steps_t;
 
 /* Runs the pipeline on n_threads threads (the caller's and n_threads − 1
- * POSIX threads) over slots[0..n_slots).
- * Returns HALD_OK, or the first negative status a read or write returned. */
+ * POSIX threads) over slots[0..n_slots).  Returns HALD_OK, the first
+ * failed write's status, or else a failed read's: after a read fails, the
+ * units read before it are still worked on and written, so a failure is
+ * reported in input order whatever the threads' timing. */
 int hald_opipe_run(const hald_opipe_steps_t *steps, void *ctx, void **slots, size_t n_slots,
                    int n_threads);
 

@@ -39,7 +39,8 @@ static hald_genome_src_t *genome_new(hald_reader_t *r, int owns, uint64_t chunk,
     }
     g->reader = r;
     g->owns_reader = owns;
-    g->chunk = chunk ? chunk : HALD_SCAN_CHUNK;
+    /* Positions stay far from 2^64 whatever a caller asks for. */
+    g->chunk = chunk == 0 ? HALD_SCAN_CHUNK : chunk > HALD_SCAN_CHUNK_MAX ? HALD_SCAN_CHUNK_MAX : chunk;
     g->sites = sites;
     g->chrom_index = -1;
     g->bytes_total = hald_reader_size(r);

@@ -426,10 +426,7 @@ void hald_recsrc_join_text(const hald_recsrc_t *s, const char **text, size_t *le
 void hald_recsrc_join_done(hald_recsrc_t *s, uint64_t carry_records)
 {
     s->records_done += carry_records;
-    /* Line numbers matter for lines-format ids only; counting them in
-     * other formats would cost the workers a pass over every unit. */
-    if (s->carry_format == HALD_FORMAT_LINES)
-        s->lines_done += count_newlines(s->carry.data ? s->carry.data : "", s->carry.len);
+    s->lines_done += count_newlines(s->carry.data ? s->carry.data : "", s->carry.len);
     s->carry.len = 0;
 }
 
@@ -454,6 +451,7 @@ int hald_recsrc_join_end(hald_recsrc_t *s, const hald_record_unit_t *u, uint64_t
 /* ================================================================ workers */
 
 struct hald_recsrc_work {
+    hald_record_unit_t *unit;  /* unaligned: its body's lines are counted */
     ZSTD_DCtx *dctx;
     hald_buf_t text;         /* decoded frames */
     const char *body;        /* the records the worker parses */
@@ -501,9 +499,10 @@ static int decode_frames(const hald_recsrc_cfg_t *cfg, const hald_record_unit_t 
     ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only);
     hald_buf_t *text = &w->text;
     text->len = 0;
-    size_t pos = 0, last = 0;
+    size_t pos = 0, last = 0, frame_at = 0; /* frame_at: where the last frame began */
     const char *src = u->input.data;
     while (pos < u->input.len) {
+        frame_at = pos;
         size_t avail = u->input.len - pos;
         size_t size = ZSTD_findFrameCompressedSize(src + pos, avail);
         unsigned long long content = ZSTD_isError(size) ? ZSTD_CONTENTSIZE_ERROR
@@ -542,11 +541,11 @@ static int decode_frames(const hald_recsrc_cfg_t *cfg, const hald_record_unit_t 
     }
     if (ZSTD_isError(last))
         return hald_error_set(err, HALD_E_INPUT, "%s: zstd frame at offset %llu: %s",
-                              cfg->input_name, (unsigned long long)u->in_offset,
+                              cfg->input_name, (unsigned long long)(u->in_offset + frame_at),
                               ZSTD_getErrorName(last));
     if (last != 0 || pos < u->input.len)
         return hald_error_set(err, HALD_E_INPUT, "%s: truncated zstd frame at offset %llu",
-                              cfg->input_name, (unsigned long long)u->in_offset);
+                              cfg->input_name, (unsigned long long)(u->in_offset + frame_at));
     return HALD_OK;
 }
 
@@ -554,6 +553,7 @@ int hald_recsrc_open_text(const hald_recsrc_cfg_t *cfg, hald_recsrc_work_t *w, h
                           const char *text, size_t len, uint64_t record_base, uint64_t line_base,
                           hald_error_t *err)
 {
+    w->unit = NULL;
     hald_parser_opts_t po;
     hald_parser_opts_init(&po);
     po.format = fmt;
@@ -572,6 +572,7 @@ int hald_recsrc_open_unit(const hald_recsrc_cfg_t *cfg, hald_record_unit_t *u,
 {
     hald_parser_free(w->parser);
     w->parser = NULL;
+    w->unit = NULL;
     if (u->frames && decode_frames(cfg, u, w, err) != HALD_OK)
         return err->code;
     const hald_buf_t *tb = u->frames ? &w->text : &u->input;
@@ -587,17 +588,23 @@ int hald_recsrc_open_unit(const hald_recsrc_cfg_t *cfg, hald_record_unit_t *u,
         if (hald_buf_append(&u->head, text, start, err) != HALD_OK ||
             hald_buf_append(&u->tail, text + end, len - end, err) != HALD_OK)
             return err->code;
-        if (fmt == HALD_FORMAT_LINES)
-            u->nl_body = count_newlines(text + start, end - start);
     }
-    return hald_recsrc_open_text(cfg, w, fmt, text + start, end - start,
-                                 u->aligned ? u->record_base : 0, u->aligned ? u->line_base : 1, err);
+    int rc = hald_recsrc_open_text(cfg, w, fmt, text + start, end - start,
+                                   u->aligned ? u->record_base : 0, u->aligned ? u->line_base : 1,
+                                   err);
+    /* next_batch gives an unaligned unit its body's line count at the end. */
+    w->unit = u->aligned ? NULL : u;
+    return rc;
 }
 
 int hald_recsrc_next_batch(hald_recsrc_work_t *w, const hald_batch_t **b, hald_error_t *err)
 {
     int rc = hald_parser_next(w->parser, &w->batch, err);
     *b = &w->batch;
+    /* The parser counted the body's lines (from 1): the writer numbers
+     * later units' lines with them, for messages and lines-format ids. */
+    if (rc == 0 && w->unit)
+        w->unit->nl_body = hald_parser_lines(w->parser);
     return rc;
 }
 

@@ -49,7 +49,7 @@ typedef struct hald_record_unit {
     hald_buf_t input;        /* text, or compressed frames (the bulk) */
     /* back to the writer */
     uint64_t has_start;      /* a record starts inside the text */
-    uint64_t nl_body;        /* newlines in the body (lines format) */
+    uint64_t nl_body;        /* lines in the body (counted by the parser) */
     uint64_t keep_body;      /* the writer must re-read the body (for a message) */
     hald_buf_t head, tail;   /* text before the first / from the last record start */
     hald_buf_t body;         /* the body's text, when keep_body */
@@ -135,8 +135,8 @@ hald_recsrc_work_t *hald_recsrc_work_new(void);
 void hald_recsrc_work_free(hald_recsrc_work_t *w);
 
 /* Readies a unit's records: decodes its frames, cuts unaligned text at
- * record starts (filling head, tail, has_start and nl_body) and opens a
- * parser over the records in between. */
+ * record starts (filling head, tail and has_start) and opens a parser over
+ * the records in between; the last next_batch fills nl_body. */
 int hald_recsrc_open_unit(const hald_recsrc_cfg_t *cfg, hald_record_unit_t *u,
                           hald_recsrc_work_t *w, hald_error_t *err);
 /* The unit's next batch of records (in the worker's batch, valid until the

@@ -905,6 +905,11 @@ uint64_t hald_parser_records(const hald_parser_t *p)
     return p ? p->nrec : 0;
 }
 
+uint64_t hald_parser_lines(const hald_parser_t *p)
+{
+    return p ? p->line : 0;
+}
+
 void hald_parser_free(hald_parser_t *p)
 {
     if (!p)

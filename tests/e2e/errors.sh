@@ -44,6 +44,41 @@ check "--strict failure leaves no output" no_output
 check "NA summary by reason" grep -Eq "regions: [0-9]+ unscorable.*unknown base" "$T/summary.err"
 rm -f "$T/out.tsv"
 
+# A bad record deep in a file is named by its true line, whatever the
+# input form or threads (units are 1 MiB: this is the 14th or so).
+hald_randwin -n 90000 -s 3 >"$T/deep.fa"
+sed -i '150002s/^\(.....\)/\1\x01/' "$T/deep.fa"
+zstd -q -c "$T/deep.fa" >"$T/deep.fa.zst"
+gzip -1 -c "$T/deep.fa" >"$T/deep.fa.gz"
+"$HALD_BIN" pack -q --frame-size 300K --in "$T/deep.fa" --out "$T/deep.packed.zst" 2>/dev/null
+split -b 777777 "$T/deep.fa" "$T/piece."
+for p in "$T"/piece.*; do zstd -q -c "$p"; done >"$T/deep.multi.zst"
+rm -f "$T"/piece.*
+for f in deep.fa deep.fa.zst deep.fa.gz deep.packed.zst deep.multi.zst; do
+    for t in 1 2; do
+        expect_fail "$f -t $t: a bad record deep in the file is named by its line" \
+            "$f: line 150002: binary data" "$HALD_BIN" -t $t --in "$T/$f" --out "$T/out.tsv"
+    done
+done
+check "a bad record leaves no output" no_output
+# The first failure in input order is the one reported: a bad record
+# before a truncation, at any thread count.
+head -c 9000000 "$T/deep.fa.gz" >"$T/deep.cut.gz"
+for t in 1 2 4; do
+    expect_fail "-t $t: the earlier of two failures is reported" "line 150002: binary data" \
+        "$HALD_BIN" -t $t --in "$T/deep.cut.gz" --out "$T/out.tsv"
+done
+# A damaged frame of a multi-frame zstd is named by its own offset.
+hald_randwin -n 30000 -s 4 >"$T/mf.fa"
+split -b 500000 "$T/mf.fa" "$T/piece."
+: >"$T/mf.zst"
+for p in "$T"/piece.*; do zstd -q -c "$p" >>"$T/mf.zst"; echo "$(stat -c %s "$T/mf.zst")"; done >"$T/mf.ends"
+rm -f "$T"/piece.*
+at=$(sed -n 3p "$T/mf.ends") # the 4th frame starts where the 3rd ends
+printf 'garbage!garbage!garbage!' | dd of="$T/mf.zst" bs=1 seek=$((at + 200)) conv=notrunc 2>/dev/null
+expect_fail "a damaged frame is named by its own offset" "mf\.zst: zstd frame at offset $at:" \
+    "$HALD_BIN" -t 2 --in "$T/mf.zst" --out "$T/out.tsv"
+
 # Bad weights.
 printf 'not a table' >"$T/bad.npz"
 expect_fail "bad weights name the file" "bad\.npz" "$HALD_BIN" --weights "$T/bad.npz" --in "$T/w.fa" --out "$T/out.tsv"

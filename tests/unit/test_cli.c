@@ -142,6 +142,18 @@ static void test_help_and_man(void **state)
         FILE *fp = open_memstream(&text, &len);
         cli_print_help(fp, cmd);
         fclose(fp);
+        /* Words keep their spaces, and no line passes 80 columns. */
+        for (const char *line = text; *line;) {
+            const char *nl = strchr(line, '\n');
+            size_t n = nl ? (size_t)(nl - line) : strlen(line);
+            if (n > 80)
+                fail_msg("hald %s --help: a line of %zu columns: %.*s", cmd->name, n, (int)n, line);
+            line += n + (nl != NULL);
+        }
+        char first_words[32];
+        snprintf(first_words, sizeof first_words, "%.*s", 20, cmd->description);
+        if (!strstr(text, first_words))
+            fail_msg("hald %s --help lost the description's spaces", cmd->name);
         for (size_t i = 0; i < CLI_N_OPTIONS; i++) {
             const cli_option_t *o = &CLI_OPTIONS[i];
             char want[64];
