@@ -80,20 +80,6 @@ static inline void accumulate(const double *table, const uint16_t *rows, size_t 
     memcpy(acc, tail, sizeof tail);
 }
 
-static void sum_values(const double *v, size_t m, double acc[N_SUMS])
-{
-    double a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
-    size_t b = 0;
-    for (; b + N_SUMS <= m; b += N_SUMS) {
-        a0 += v[b], a1 += v[b + 1], a2 += v[b + 2], a3 += v[b + 3];
-        a4 += v[b + 4], a5 += v[b + 5], a6 += v[b + 6], a7 += v[b + 7];
-    }
-    double tail[N_SUMS] = {a0, a1, a2, a3, a4, a5, a6, a7};
-    for (size_t j = 0; b + j < m; j++)
-        tail[j] += v[b + j];
-    memcpy(acc, tail, sizeof tail);
-}
-
 /* The mean of a 160-nt window from its hexamer rows. */
 static double window_mean(const hald_scorer_t *s, const uint16_t *rows, size_t invalid)
 {
@@ -151,13 +137,17 @@ static double window_regions(const hald_scorer_t *s, const uint16_t *rows, size_
         *why = HALD_NA_UNKNOWN_BASE;
         return NAN;
     }
-    /* Gather the used entries in order, then sum them like the mean's. */
-    double used[HALD_REGION_USES];
-    const hald_region_use_t *u = s->region_uses;
-    for (size_t i = 0; i < HALD_REGION_USES; i++)
-        used[i] = s->region_w[u[i].column][rows[u[i].start]];
+    /* The used entries summed like the mean's: term i of the uses' order
+     * into partial sum i mod 8.  The spans are constants, so the compiler
+     * unrolls every loop and keeps the eight sums in registers. */
     double acc[N_SUMS] = {0.0};
-    sum_values(used, HALD_REGION_USES, acc);
+    size_t i = 0;
+    for (size_t k = 0; k < N_SPANS; k++) {
+        const double *col = s->region_w[REGION_SPANS[k].column];
+#pragma GCC unroll 40
+        for (unsigned b = REGION_SPANS[k].first; b <= REGION_SPANS[k].last; b++, i++)
+            acc[i % N_SUMS] += col[rows[b]];
+    }
     return combine(acc);
 }
 
