@@ -61,9 +61,9 @@ void cli_progress_line(char *buf, size_t cap, const hald_progress_t *p, int tty)
  * the settings.  Returns HALD_OK or err. */
 int cli_job_start(cli_ctx_t *c, const cli_settings_t *s, cli_job_t *job, hald_error_t *err);
 /* Opens the output on rank 0 (NULL elsewhere), refusing a terminal for
- * binary output, and guards its temporary file. */
-int cli_open_output(const cli_job_t *job, const char *path, int binary, hald_sink_t **out,
-                    hald_error_t *err);
+ * binary output and the input file itself, and guards its temporary. */
+int cli_open_output(const cli_job_t *job, const char *in, const char *path, int binary,
+                    hald_sink_t **out, hald_error_t *err);
 /* Commits (rc == HALD_OK) or aborts the output. */
 int cli_close_output(hald_sink_t *out, int rc, hald_error_t *err);
 /* Ends the run with its status: on failure prints err (prefixed with the

@@ -22,7 +22,7 @@ int cmd_pack(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s)
         return cli_fail(&err);
     hald_sink_t *out = NULL;
     hald_pack_stats_t st;
-    int rc = cli_open_output(&job, s->out, 1, &out, &err);
+    int rc = cli_open_output(&job, s->in, s->out, 1, &out, &err);
     if (rc == HALD_OK)
         rc = hald_pack_run(&po, s->in, out, &job.env, &st, &err);
     rc = cli_close_output(out, rc, &err);

@@ -96,7 +96,7 @@ int cmd_scan(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s)
         o.sites = &sites;
     }
     if (rc == HALD_OK)
-        rc = cli_open_output(&job, s->out, o.out.format == HALD_SCAN_OUT_BIN, &out, &err);
+        rc = cli_open_output(&job, s->in, s->out, o.out.format == HALD_SCAN_OUT_BIN, &out, &err);
     if (rc == HALD_OK)
         rc = hald_scan_run(tables, &o, s->in, out, &job.env, &st, &err);
     rc = cli_close_output(out, rc, &err);

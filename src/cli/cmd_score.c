@@ -51,7 +51,7 @@ int cmd_score(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s)
     hald_run_stats_t st;
     int rc = cli_scorer(c, s, &scorer, &err);
     if (rc == HALD_OK)
-        rc = cli_open_output(&job, s->out, o.out_format == HALD_OUT_BIN, &out, &err);
+        rc = cli_open_output(&job, s->in, s->out, o.out_format == HALD_OUT_BIN, &out, &err);
     if (rc == HALD_OK)
         rc = hald_score_run(scorer, &o, s->in, out, &job.env, &st, &err);
     rc = cli_close_output(out, rc, &err);

@@ -13,7 +13,7 @@ int cmd_view(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s)
         return cli_fail(&err);
     hald_sink_t *out = NULL;
     hald_run_stats_t st;
-    int rc = cli_open_output(&job, s->out, 0, &out, &err);
+    int rc = cli_open_output(&job, s->in, s->out, 0, &out, &err);
     if (rc == HALD_OK)
         rc = hald_view_run(s->in, out, &job.env, &st, &err);
     rc = cli_close_output(out, rc, &err);

@@ -19,7 +19,8 @@ int cmd_weights(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s)
     quiet.verbosity = 0;
     if (cli_load_weights(&quiet, s->weights, w, &err) != HALD_OK) {
         free(w);
-        return cli_fail(&err);
+        cli_fail(&err);
+        return EXIT_USAGE; /* docs/hald-weights.md: 1 when it cannot be loaded, whatever the cause */
     }
     char hex[65];
     hald_sha256_hex(w->sha256, hex);

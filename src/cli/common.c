@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -160,7 +161,10 @@ static void remove_guarded(int sig)
 
 void cli_guard_temp(const char *path)
 {
-    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    /* Every signal whose default action ends the process and that a
+     * handler may catch. */
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE,
+                               SIGALRM, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF};
     if (!path || strlen(path) >= sizeof guarded_path) {
         guarded_path[0] = '\0';
         return;
@@ -262,12 +266,17 @@ int cli_job_start(cli_ctx_t *c, const cli_settings_t *s, cli_job_t *job, hald_er
     return HALD_OK;
 }
 
-int cli_open_output(const cli_job_t *job, const char *path, int binary, hald_sink_t **out,
-                    hald_error_t *err)
+int cli_open_output(const cli_job_t *job, const char *in, const char *path, int binary,
+                    hald_sink_t **out, hald_error_t *err)
 {
     *out = NULL;
     if (job->rank != 0)
         return HALD_OK;
+    /* Writing the input's own inode would destroy it as it is read. */
+    struct stat a, b;
+    if (in && strcmp(in, "-") != 0 && strcmp(path, "-") != 0 && stat(in, &a) == 0 &&
+        stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino && S_ISREG(a.st_mode))
+        return hald_error_set(err, HALD_E_USAGE, "%s: --out is the input file itself", path);
     hald_sink_t *s = hald_sink_open(path, err);
     if (!s)
         return err->code;

@@ -139,6 +139,24 @@ static int init_decoder(hald_reader_t *r)
     return 0;
 }
 
+/* A whole input shorter than a magic number that starts like one (two or
+ * three bytes of zstd's or gzip's) is a compressed file cut short, not text:
+ * 0xB5 and 0x8B are not text. */
+static int check_short(hald_reader_t *r)
+{
+    const unsigned char *p = r->is_mem ? r->mem : r->inbuf;
+    size_t n = r->is_mem ? r->mem_len : r->in_len;
+    if (n < 2 || n >= 4 || (!r->is_mem && !r->src_eof))
+        return 0;
+    if (p[0] == 0x28 && p[1] == 0xB5 && (n < 3 || p[2] == 0x2F))
+        return hald_error_set(&r->saved, HALD_E_INPUT, "%s: truncated zstd stream (%zu bytes)",
+                              r->name, n);
+    if (p[0] == 0x1F && p[1] == 0x8B)
+        return hald_error_set(&r->saved, HALD_E_INPUT, "%s: truncated gzip stream (%zu bytes)",
+                              r->name, n);
+    return 0;
+}
+
 /* Allocates a reader; the source fields are filled by the caller. */
 static hald_reader_t *reader_alloc(const char *name, hald_error_t *err)
 {
@@ -166,6 +184,8 @@ static hald_reader_t *reader_start(hald_reader_t *r, hald_error_t *err)
         if (rc == 0)
             r->comp = detect(r->inbuf, r->in_len);
     }
+    if (rc == 0 && r->comp == HALD_COMP_PLAIN)
+        rc = check_short(r);
     if (rc == 0)
         rc = init_decoder(r);
     if (rc < 0) {

@@ -52,18 +52,42 @@ static int write_all(int fd, const char *p, size_t len, const char *name, hald_e
     return HALD_OK;
 }
 
-/* The file a rename must replace: the target of a symlink, so that the
- * link survives, or the path itself. */
+/* The file a rename must replace: what a symlink points to (followed
+ * link by link, so that a dangling link gets its target created and the
+ * link survives), or the path itself.  NULL when out of memory. */
 static char *rename_target(const char *path)
 {
-    struct stat st;
-    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
-        char *real = realpath(path, NULL);
-        if (real)
-            return real;
+    char *cur = strdup(path);
+    for (int hops = 0; cur && hops < 40; hops++) {
+        struct stat st;
+        if (lstat(cur, &st) != 0 || !S_ISLNK(st.st_mode))
+            return cur;
+        char link[PATH_MAX];
+        ssize_t n = readlink(cur, link, sizeof link - 1);
+        if (n <= 0)
+            return cur;
+        link[n] = '\0';
+        char *next;
+        if (link[0] == '/') {
+            next = strdup(link);
+        } else { /* relative to the link's directory */
+            char *dir_copy = strdup(cur);
+            const char *dir = dir_copy ? dirname(dir_copy) : NULL;
+            size_t need = dir ? strlen(dir) + (size_t)n + 2 : 0;
+            next = dir ? malloc(need) : NULL;
+            if (next)
+                snprintf(next, need, "%s/%s", dir, link);
+            free(dir_copy);
+        }
+        free(cur);
+        cur = next;
     }
-    return strdup(path);
+    return cur;
 }
+
+/* ".NAME.hald-tmp.XXXXXX" must itself be a valid name: NAME is cut so
+ * that the temporary fits in NAME_MAX even when NAME does. */
+#define TEMP_SUFFIX ".hald-tmp.XXXXXX"
 
 static int open_temp(hald_sink_t *s, const char *path, hald_error_t *err)
 {
@@ -83,7 +107,8 @@ static int open_temp(hald_sink_t *s, const char *path, hald_error_t *err)
         rc = hald_error_set(err, HALD_E_NOMEM, "%s: out of memory", path);
         goto done;
     }
-    snprintf(s->temp_path, need, "%s/.%s.hald-tmp.XXXXXX", dir, base);
+    int keep = (int)(NAME_MAX - 1 - (sizeof TEMP_SUFFIX - 1));
+    snprintf(s->temp_path, need, "%s/.%.*s" TEMP_SUFFIX, dir, keep, base);
     s->fd = mkstemp(s->temp_path);
     if (s->fd < 0) {
         rc = hald_error_set_errno(err, HALD_E_IO, errno, "%s: cannot create a temporary file in %s",
@@ -92,13 +117,22 @@ static int open_temp(hald_sink_t *s, const char *path, hald_error_t *err)
         s->temp_path = NULL;
         goto done;
     }
-    /* mkstemp makes 0600; give the result the mode a plain open would. */
-    mode_t mask = umask(0);
-    umask(mask);
-    if (fchmod(s->fd, 0666 & ~mask) != 0) {
-        rc = hald_error_set_errno(err, HALD_E_IO, errno, "%s: chmod failed", s->temp_path);
-        goto done;
+    /* mkstemp makes 0600.  A file being replaced keeps its mode (and its
+     * owner, where we may give it); a new one gets what open would give. */
+    struct stat old;
+    mode_t mode;
+    if (stat(s->final_path, &old) == 0) {
+        mode = old.st_mode & 07777;
+        if ((old.st_uid != geteuid() || old.st_gid != getegid()) &&
+            fchown(s->fd, old.st_uid, old.st_gid) != 0 && errno != EPERM)
+            rc = hald_error_set_errno(err, HALD_E_IO, errno, "%s: chown failed", s->temp_path);
+    } else {
+        mode_t mask = umask(0);
+        umask(mask);
+        mode = 0666 & ~mask;
     }
+    if (rc == HALD_OK && fchmod(s->fd, mode) != 0)
+        rc = hald_error_set_errno(err, HALD_E_IO, errno, "%s: chmod failed", s->temp_path);
     s->seekable = 1;
 done:
     free(dir_copy);
@@ -106,10 +140,30 @@ done:
     return rc;
 }
 
+/* "/dev/stdout", "/dev/stderr", "/dev/fd/N" and "/proc/self/fd/N" name a
+ * descriptor this process already has open (the shell's redirection, with
+ * its offset and append mode): the descriptor, or -1. */
+static int descriptor_path(const char *path)
+{
+    if (strcmp(path, "/dev/stdout") == 0)
+        return STDOUT_FILENO;
+    if (strcmp(path, "/dev/stderr") == 0)
+        return STDERR_FILENO;
+    const char *num = strncmp(path, "/dev/fd/", 8) == 0 ? path + 8
+                      : strncmp(path, "/proc/self/fd/", 14) == 0 ? path + 14
+                                                                 : NULL;
+    if (!num || *num < '0' || *num > '9')
+        return -1;
+    char *end;
+    long fd = strtol(num, &end, 10);
+    return *end == '\0' && fd <= INT_MAX ? (int)fd : -1;
+}
+
 static int open_in_place(hald_sink_t *s, const char *path, hald_error_t *err)
 {
-    if (strcmp(path, "-") == 0) {
-        s->fd = STDOUT_FILENO;
+    int fd = strcmp(path, "-") == 0 ? STDOUT_FILENO : descriptor_path(path);
+    if (fd >= 0 && fcntl(fd, F_GETFD) != -1) {
+        s->fd = fd;
         s->owns_fd = 0;
     } else {
         s->fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -122,6 +176,10 @@ static int open_in_place(hald_sink_t *s, const char *path, hald_error_t *err)
 
 hald_sink_t *hald_sink_open(const char *path, hald_error_t *err)
 {
+    if (!*path) {
+        hald_error_set(err, HALD_E_USAGE, "an empty output path: give a file name, or '-' for stdout");
+        return NULL;
+    }
     hald_sink_t *s = calloc(1, sizeof *s);
     if (!s) {
         hald_error_set(err, HALD_E_NOMEM, "%s: out of memory", path);
@@ -136,14 +194,20 @@ hald_sink_t *hald_sink_open(const char *path, hald_error_t *err)
         hald_sink_abort(s);
         return NULL;
     }
+    /* Written in place: stdout, a descriptor already open (replacing the
+     * file behind it would lose what the shell writes around hald), and
+     * anything that is not a regular file (a device, a FIFO, a socket). */
     struct stat st;
-    int special = strcmp(path, "-") == 0 || (stat(path, &st) == 0 && !S_ISREG(st.st_mode));
-    if (special && strcmp(path, "-") != 0 && S_ISDIR(st.st_mode)) {
+    int exists = stat(path, &st) == 0;
+    if (exists && S_ISDIR(st.st_mode)) {
         hald_error_set(err, HALD_E_IO, "%s: is a directory", path);
         hald_sink_abort(s);
         return NULL;
     }
-    int rc = special ? open_in_place(s, path, err) : open_temp(s, path, err);
+    int fd = descriptor_path(path);
+    int in_place = strcmp(path, "-") == 0 || (fd >= 0 && fcntl(fd, F_GETFD) != -1) ||
+                   (exists && !S_ISREG(st.st_mode));
+    int rc = in_place ? open_in_place(s, path, err) : open_temp(s, path, err);
     if (rc != HALD_OK) {
         hald_sink_abort(s);
         return NULL;

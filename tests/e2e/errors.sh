@@ -79,6 +79,31 @@ printf 'garbage!garbage!garbage!' | dd of="$T/mf.zst" bs=1 seek=$((at + 200)) co
 expect_fail "a damaged frame is named by its own offset" "mf\.zst: zstd frame at offset $at:" \
     "$HALD_BIN" -t 2 --in "$T/mf.zst" --out "$T/out.tsv"
 
+# Output that is a descriptor already open is written in place, keeping
+# what the shell writes around hald (a job log) and what it held before.
+{ echo before; "$HALD_BIN" -q --in "$T/w.fa" -o /dev/stdout; echo after; } >"$T/job.log"
+check "-o /dev/stdout into a log keeps the lines around it" \
+    bash -c "[ \"\$(head -1 '$T/job.log')\" = before ] && [ \"\$(tail -1 '$T/job.log')\" = after ] && [ \$(wc -l <'$T/job.log') -eq \$((\$(grep -c '>' '$T/w.fa') + 3)) ]"
+echo "old line" >"$T/append.log"
+"$HALD_BIN" -q --in "$T/w.fa" -o /dev/fd/1 >>"$T/append.log"
+check "-o /dev/fd/1 appended to a log keeps its old content" bash -c "head -1 '$T/append.log' | grep -qx 'old line'"
+# The input as the output is refused before it is touched.
+cp "$T/w.fa" "$T/self.fa"
+expect_fail "--out naming the input is refused" "self\.fa: --out is the input file itself" \
+    "$HALD_BIN" --in "$T/self.fa" --out "$T/self.fa"
+check "the input survives" cmp "$T/w.fa" "$T/self.fa"
+expect_fail "an empty --out is refused before the run" "empty output path" "$HALD_BIN" --in "$T/w.fa" -o ""
+"$HALD_BIN" weights --weights /nonexistent 2>/dev/null
+check "hald weights: a missing file exits 1, as its page says" [ $? -eq 1 ]
+printf '\x28\xb5\x2f' >"$T/cut3.zst"
+expect_fail "a zstd file cut after 3 bytes is a truncated stream" "cut3\.zst: truncated zstd" \
+    "$HALD_BIN" --in "$T/cut3.zst" --out "$T/out.tsv"
+check "... and leaves no output" no_output
+# A 244-byte file name: its temporary must be a valid name too.
+long=$(printf 'n%.0s' $(seq 240)).tsv
+check "a 244-byte output name works" "$HALD_BIN" -q --in "$T/w.fa" --out "$T/$long"
+rm -f "$T/$long"
+
 # Bad weights.
 printf 'not a table' >"$T/bad.npz"
 expect_fail "bad weights name the file" "bad\.npz" "$HALD_BIN" --weights "$T/bad.npz" --in "$T/w.fa" --out "$T/out.tsv"

@@ -200,9 +200,100 @@ static void test_symlink_kept(void **state)
     assert_int_equal(len, 9);
 }
 
+static void commit_text(const char *path, const char *text)
+{
+    hald_error_t err;
+    hald_sink_t *s = hald_sink_open(path, &err);
+    if (!s)
+        fail_msg("%s: %s", path, err.msg);
+    assert_int_equal(hald_sink_write(s, text, strlen(text), &err), HALD_OK);
+    assert_int_equal(hald_sink_commit(s, &err), HALD_OK);
+}
+
+/* A dangling link gets its target created, relative to the link's own
+ * directory, and stays a link. */
+static void test_dangling_symlink(void **state)
+{
+    const char *dir = *state;
+    char link[512], target[512], sub[512];
+    snprintf(sub, sizeof sub, "%s/sub", dir);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    snprintf(link, sizeof link, "%s/sub/link.tsv", dir);
+    snprintf(target, sizeof target, "%s/sub/made.tsv", dir);
+    assert_int_equal(symlink("made.tsv", link), 0);
+    commit_text(link, "new\n");
+    struct stat st;
+    assert_int_equal(lstat(link, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    size_t len;
+    assert_memory_equal(slurp(target, &len), "new\n", 4);
+}
+
+/* A file being replaced keeps its mode. */
+static void test_mode_kept(void **state)
+{
+    const char *dir = *state;
+    char path[512];
+    snprintf(path, sizeof path, "%s/private.tsv", dir);
+    commit_text(path, "old\n");
+    assert_int_equal(chmod(path, 0600), 0);
+    commit_text(path, "new\n");
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0600);
+    assert_int_equal(chmod(path, 0640), 0);
+    commit_text(path, "newer\n");
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0640);
+}
+
+/* /dev/fd/N and /dev/stdout are the descriptor already open: written in
+ * place at its offset, keeping what others wrote around it (appending). */
+static void test_descriptor_paths(void **state)
+{
+    const char *dir = *state;
+    char path[512], name[64];
+    snprintf(path, sizeof path, "%s/job.log", dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "before\n", 7), 7);
+    snprintf(name, sizeof name, "/dev/fd/%d", fd);
+    commit_text(name, "scores\n");
+    snprintf(name, sizeof name, "/proc/self/fd/%d", fd);
+    commit_text(name, "more\n");
+    assert_int_equal(write(fd, "after\n", 6), 6);
+    close(fd); /* commit did not close it: not ours */
+    size_t len;
+    const char *got = slurp(path, &len);
+    assert_int_equal(len, 25);
+    assert_memory_equal(got, "before\nscores\nmore\nafter\n", 25);
+    assert_int_equal(count_entries(dir), 1); /* no temporary, no other file */
+}
+
+/* The longest valid name still has a temporary that is a valid name. */
+static void test_long_name(void **state)
+{
+    const char *dir = *state;
+    char path[1024], base[256];
+    memset(base, 'n', 251);
+    memcpy(base + 251, ".tsv", 5); /* 255 bytes: NAME_MAX */
+    snprintf(path, sizeof path, "%s/%s", dir, base);
+    commit_text(path, "long\n");
+    size_t len;
+    slurp(path, &len);
+    assert_int_equal(len, 5);
+    hald_error_t err;
+    assert_null(hald_sink_open("", &err));
+    assert_int_equal(err.code, HALD_E_USAGE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_dangling_symlink, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_mode_kept, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_descriptor_paths, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_long_name, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_commit_renames, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_abort_removes_and_keeps_old, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_large_and_reserve, make_dir, remove_dir),
