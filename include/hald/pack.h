@@ -22,8 +22,9 @@
 extern "C" {
 #endif
 
-/* Largest decoded size of one frame: sizes are stored as u32. */
-#define HALD_PACK_MAX_FRAME 0xFFFFFFFFu
+/* Largest decoded size of one frame hald packs: what a run reads as one
+ * unit (the format's u32 sizes could say more). */
+#define HALD_PACK_MAX_FRAME (256u << 20)
 
 typedef struct hald_pack_opts {
     size_t frame_size;    /* text per frame, at least (but the last); 1 .. HALD_PACK_MAX_FRAME */

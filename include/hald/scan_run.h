@@ -39,6 +39,8 @@ typedef struct hald_scan_stats {
     hald_run_stats_t run;       /* items: sites scored */
     uint64_t sequences, bases;
     uint64_t not_written;       /* NA sites left out of BED / bedGraph */
+    uint64_t repeated_names;    /* sequences named like an earlier one */
+    char first_repeated[256];   /* the first such name (cut to fit) */
 } hald_scan_stats_t;
 
 /* Scans the FASTA at path ("-": stdin) into out (opened, and committed or

@@ -46,6 +46,10 @@ static void log_summary(const cli_ctx_t *c, const hald_scan_opts_t *o, const hal
     if (st->not_written)
         cli_log(c, 1, "scan", "%llu NA sites not written (BED and bedGraph have no NA)",
                 (unsigned long long)st->not_written);
+    if (st->repeated_names && c->verbosity > 0)
+        fprintf(stderr, "[W::scan] %llu sequence(s) named like an earlier one (first: %s): "
+                "their rows share the name\n", (unsigned long long)st->repeated_names,
+                st->first_repeated);
 }
 
 /* Checks the options against each other; -1 to go on, else an exit code. */

@@ -234,8 +234,8 @@ static int default_threads(void)
     const char *env = getenv("OMP_NUM_THREADS");
     char *end;
     unsigned long long n = env ? strtoull(env, &end, 10) : 0;
-    if (env && end != env && (*end == '\0' || *end == ',') && n >= 1 && n <= 4096)
-        return (int)n; /* "4,2" (nested levels): the first */
+    if (env && end != env && (*end == '\0' || *end == ',') && n >= 1)
+        return n < 4096 ? (int)n : 4096; /* "4,2" (nested levels): the first; --threads' cap */
     cpu_set_t set;
     if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
         return CPU_COUNT(&set) < 4096 ? CPU_COUNT(&set) : 4096;

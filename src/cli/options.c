@@ -162,8 +162,8 @@ const cli_option_t CLI_OPTIONS[] = {
           "tsv, bed, bedgraph or bin", "tsv|bed|bedgraph|bin"),
     VALUE("strand", 0, "S", "+", CMD_SCAN, "Output", strand, parse_strand, "+ or -",
           "bedgraph: the strand to show, + or -"),
-    NUMBER("frame-size", 0, "N", "4M", CMD_PACK, "Output", frame_size, 1, 0xFFFFFFFFu,
-           "1 to 4G, e.g. 4M", "decoded bytes per frame, K/M/G suffixes"),
+    NUMBER("frame-size", 0, "N", "4M", CMD_PACK, "Output", frame_size, 1, UINT64_C(256) << 20,
+           "1 to 256M, e.g. 4M", "decoded bytes per frame, K/M/G suffixes"),
     NUMBER("level", 'l', "N", "3", CMD_PACK, "Output", level, 1, 22, "1 to 22", "zstd level"),
     /* Run */
     NUMBER("threads", 't', "N", NULL, CMD_RUNS, "Run", threads, 1, 4096, "a count from 1 to 4096",

@@ -178,6 +178,12 @@ static int fill(cutter_t *c, hald_error_t *err)
         ssize_t r = hald_reader_read(c->in, c->buf + c->len, c->cap - c->len, err);
         if (r < 0)
             return (int)r;
+        /* A NUL never occurs in sequence text (the scorer's parser refuses
+         * it too): /dev/zero is an error, not a 4 GiB record. */
+        if (r > 0 && memchr(c->buf + c->len, '\0', (size_t)r))
+            return hald_error_set(err, HALD_E_INPUT,
+                                  "%s: binary data (a NUL byte) near byte %llu: not FASTA, FASTQ or text",
+                                  c->name, (unsigned long long)(c->bytes_in + c->len));
         c->eof = r == 0;
         c->len += (size_t)r;
     }
@@ -188,9 +194,10 @@ static int fill(cutter_t *c, hald_error_t *err)
 static int too_long(const cutter_t *c, hald_error_t *err)
 {
     return hald_error_set(err, HALD_E_INPUT,
-                          "%s: more than %u bytes from byte %llu on without a record start; "
-                          "a packed frame cannot hold that record",
-                          c->name, HALD_PACK_MAX_FRAME, (unsigned long long)c->bytes_in);
+                          "%s: more than %u MiB from byte %llu on without a record start: "
+                          "a packed frame cannot hold that record (hald score reads windows; "
+                          "for whole sequences use hald scan)",
+                          c->name, HALD_PACK_MAX_FRAME >> 20, (unsigned long long)c->bytes_in);
 }
 
 /* Called with a full buffer that holds no cut: one record (or a blank

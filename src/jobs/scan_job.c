@@ -3,6 +3,7 @@
 #include "hald/scan_run.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -209,8 +210,12 @@ static int scan_run(const hald_scan_tables_t *t, const hald_scan_opts_t *o, cons
         rc = hald_runner_run(&job, env, &st->run, err);
     }
     if (j.src) {
+        const char *first;
         st->sequences = hald_genome_sequences(j.src);
         st->bases = hald_genome_bases(j.src);
+        st->repeated_names = hald_genome_repeated(j.src, &first);
+        if (first)
+            snprintf(st->first_repeated, sizeof st->first_repeated, "%s", first);
     }
     st->not_written = j.not_written;
     hald_site_writer_free(&j.writer);

@@ -25,7 +25,57 @@ struct hald_genome_src {
     hald_site_chrom_t *sc;    /* with a site list: the current sequence's */
     uint64_t site_next;
     uint64_t bases_total, sequences;
+    /* Every sequence name seen, to tell repeated ones (rows of different
+     * sequences would share a name): open addressing, offset + 1 into names. */
+    hald_buf_t seen_names;
+    uint64_t *seen;
+    size_t seen_cap, seen_n;
+    uint64_t repeated;
+    char *first_repeated;
 };
+
+static uint64_t name_hash(const char *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 0x100000001b3ULL;
+    return h ^ (h >> 29);
+}
+
+/* Records a sequence name; 1 when it was seen before, 0 if new, < 0. */
+static int note_name(hald_genome_src_t *g, const char *name, size_t len, hald_error_t *err)
+{
+    if (2 * (g->seen_n + 1) > g->seen_cap) {
+        size_t cap = g->seen_cap ? 2 * g->seen_cap : 64;
+        uint64_t *t = calloc(cap, sizeof *t);
+        if (!t)
+            return hald_error_set(err, HALD_E_NOMEM, "out of memory (sequence names)");
+        for (size_t i = 0; i < g->seen_cap; i++) {
+            if (!g->seen[i])
+                continue;
+            const char *q = g->seen_names.data + g->seen[i] - 1;
+            size_t k = (size_t)name_hash(q, strlen(q)) & (cap - 1);
+            while (t[k])
+                k = (k + 1) & (cap - 1);
+            t[k] = g->seen[i];
+        }
+        free(g->seen);
+        g->seen = t;
+        g->seen_cap = cap;
+    }
+    size_t mask = g->seen_cap - 1, k = (size_t)name_hash(name, len) & mask;
+    for (; g->seen[k]; k = (k + 1) & mask) {
+        const char *q = g->seen_names.data + g->seen[k] - 1;
+        if (strlen(q) == len && memcmp(q, name, len) == 0)
+            return 1;
+    }
+    g->seen[k] = g->seen_names.len + 1;
+    g->seen_n++;
+    if (hald_buf_append(&g->seen_names, name, len, err) != HALD_OK ||
+        hald_buf_append(&g->seen_names, "", 1, err) != HALD_OK)
+        return err->code;
+    return 0;
+}
 
 static hald_genome_src_t *genome_new(hald_reader_t *r, int owns, uint64_t chunk,
                                      hald_sites_t *sites, hald_error_t *err)
@@ -74,6 +124,9 @@ void hald_genome_close(hald_genome_src_t *g)
         hald_reader_close(g->reader);
     hald_buf_free(&g->name);
     hald_buf_free(&g->buf);
+    hald_buf_free(&g->seen_names);
+    free(g->seen);
+    free(g->first_repeated);
     free(g);
 }
 
@@ -82,6 +135,12 @@ uint64_t hald_genome_bytes_in(const hald_genome_src_t *g) { return __atomic_load
 uint64_t hald_genome_bytes_total(const hald_genome_src_t *g) { return g->bytes_total; }
 uint64_t hald_genome_sequences(const hald_genome_src_t *g) { return g->sequences; }
 uint64_t hald_genome_bases(const hald_genome_src_t *g) { return g->bases_total; }
+
+uint64_t hald_genome_repeated(const hald_genome_src_t *g, const char **first)
+{
+    *first = g->first_repeated;
+    return g->repeated;
+}
 
 /* Opens the next sequence: 1, 0 at the end of the file. */
 static int next_sequence(hald_genome_src_t *g, hald_error_t *err)
@@ -92,6 +151,11 @@ static int next_sequence(hald_genome_src_t *g, hald_error_t *err)
             return rc;
         g->chrom_index++;
         g->sequences++;
+        rc = note_name(g, g->name.data, g->name.len, err);
+        if (rc < 0)
+            return rc;
+        if (rc == 1 && g->repeated++ == 0 && !(g->first_repeated = strdup(g->name.data)))
+            return hald_error_set(err, HALD_E_NOMEM, "out of memory");
         g->sc = NULL;
         if (g->sites) {
             g->sc = hald_sites_find(g->sites, g->name.data, g->name.len);

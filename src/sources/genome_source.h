@@ -60,5 +60,7 @@ uint64_t hald_genome_bytes_in(const hald_genome_src_t *g);
 uint64_t hald_genome_bytes_total(const hald_genome_src_t *g);
 uint64_t hald_genome_sequences(const hald_genome_src_t *g);
 uint64_t hald_genome_bases(const hald_genome_src_t *g);
+/* Sequences whose name an earlier sequence had, and the first such name. */
+uint64_t hald_genome_repeated(const hald_genome_src_t *g, const char **first);
 
 #endif

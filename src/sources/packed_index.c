@@ -172,6 +172,8 @@ static int check_entry(const src_t *s, uint64_t k, const hald_pack_frame_t *f,
         return frame_fail(s, err, k, "offset is not the end of the previous frame");
     if (f->csize != hald_get_le32(se) || f->dsize != hald_get_le32(se + 4))
         return frame_fail(s, err, k, "sizes differ from the seek table");
+    if (f->dsize > HALD_PACK_MAX_FRAME)
+        return frame_fail(s, err, k, "decodes to more than 256 MiB (made by an older hald pack: pack it again)");
     if (f->dsize == 0 || f->csize == 0)
         return frame_fail(s, err, k, "empty frame");
     if (f->records > f->dsize || f->newlines > f->dsize)

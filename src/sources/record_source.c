@@ -310,6 +310,7 @@ static int frames_next(hald_recsrc_t *s, hald_record_unit_t *u, hald_error_t *er
 {
     u->frames = 1;
     u->in_offset = s->cbuf_offset + s->cpos;
+    uint64_t decoded = 0; /* what the unit's frames say they decode to */
     while (u->input.len < HALD_UNIT_FRAMES) {
         size_t avail = s->cbuf.len - s->cpos;
         size_t size = avail ? ZSTD_findFrameCompressedSize(s->cbuf.data + s->cpos, avail) : 0;
@@ -333,6 +334,23 @@ static int frames_next(hald_recsrc_t *s, hald_record_unit_t *u, hald_error_t *er
          * names it with its offset. */
         if (ZSTD_isError(size))
             size = avail;
+        /* Frames are grouped by what they say they decode to as well.  From
+         * a frame that decodes to more than a unit's worth (five tiny
+         * frames of 64 MiB each, say), or does not say (any ratio is then
+         * possible), the file is decoded as a stream by the reading
+         * thread, in units of ordinary size.  A damaged frame goes to a
+         * worker whole, which names it. */
+        unsigned long long content = ZSTD_getFrameContentSize(s->cbuf.data + s->cpos, size);
+        int known = content != ZSTD_CONTENTSIZE_UNKNOWN && content != ZSTD_CONTENTSIZE_ERROR;
+        if (content != ZSTD_CONTENTSIZE_ERROR && (!known || content > HALD_UNIT_FRAMES_TEXT)) {
+            if (u->input.len > 0)
+                return 1;
+            int rc = frames_to_stream(s, err);
+            return rc == HALD_OK ? stream_next(s, u, err) : rc;
+        }
+        if (known && u->input.len > 0 && decoded + content > HALD_UNIT_FRAMES_TEXT)
+            return 1;
+        decoded += known ? content : 0;
         if (hald_buf_append(&u->input, s->cbuf.data + s->cpos, size, err) != HALD_OK)
             return err->code;
         s->cpos += size;
@@ -407,8 +425,16 @@ int hald_recsrc_join_begin(hald_recsrc_t *s, const hald_record_unit_t *u, hald_e
         return err->code;
     if (u->has_start)
         return 1;
+    /* A unit without a record start only lengthens one record: a NUL in it
+     * is binary data (as /dev/zero), said now rather than after 256 MiB. */
+    if (u->head.len && memchr(u->head.data, '\0', u->head.len))
+        return hald_error_set(err, HALD_E_INPUT,
+                              "%s: binary data (a NUL byte) near record %llu: not FASTA, FASTQ or text",
+                              s->name, (unsigned long long)s->records_done + 1);
     if (s->carry.len > HALD_UNIT_TEXT_MAX)
-        return hald_error_set(err, HALD_E_INPUT, "%s: a record near record %llu spans more than %llu MiB",
+        return hald_error_set(err, HALD_E_INPUT,
+                              "%s: a record near record %llu spans more than %llu MiB (hald score "
+                              "reads windows; for whole sequences use hald scan)",
                               s->name, (unsigned long long)s->records_done + 1,
                               (unsigned long long)(HALD_UNIT_TEXT_MAX >> 20));
     return 0;

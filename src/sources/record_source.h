@@ -29,8 +29,10 @@
 
 /* Decoded text per unit of unaligned input. */
 #define HALD_UNIT_TEXT (UINT64_C(1) << 20)
-/* Compressed bytes per unit of multi-frame zstd (whole frames). */
+/* Compressed bytes per unit of multi-frame zstd (whole frames), and the
+ * decoded bytes a unit's frames may declare before the unit ends. */
 #define HALD_UNIT_FRAMES (UINT64_C(1) << 20)
+#define HALD_UNIT_FRAMES_TEXT (UINT64_C(8) << 20)
 /* Largest compressed frame taken whole; the rest of a file from a larger
  * frame on is decoded as one stream by the reading thread. */
 #define HALD_FRAME_MAX (UINT64_C(64) << 20)

@@ -515,6 +515,19 @@ static inline size_t eol_len(const char *q, const char *end)
     return q + 1 < end && q[0] == '\r' && q[1] == '\n' ? 2 : 0;
 }
 
+/* Whether s[0..n) holds a control byte that only binary data has (the
+ * general path's reject_binary rejects the same bytes): the fast paths
+ * leave such lines to it, so one rule holds wherever a line falls. */
+static inline int has_control(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 && c != '\t' && c != '\r' && c != '\v' && c != '\f')
+            return 1;
+    }
+    return 0;
+}
+
 /* For a ">id[ description]" line wholly in the buffer whose id is plain
  * ASCII: sets *id_len and returns the start of the next line.  NULL leaves
  * the line to the general path. */
@@ -526,7 +539,7 @@ static inline const char *fast_header(const char *s, const char *end, size_t *id
     if (eol == 0) { /* an id followed by a description, or something odd */
         const char *nl = s + k < end && is_blank(s[k])
                              ? memchr(s + k, '\n', (size_t)(end - s) - k) : NULL;
-        if (!nl)
+        if (!nl || has_control(s + k, (size_t)(nl - (s + k))))
             return NULL;
         next = nl + 1;
     }
@@ -657,7 +670,7 @@ static int fastq_fast(hald_parser_t *p, hald_batch_t *b)
     if (plus == seq + n || plus == end || *plus != '+')
         return 0;
     const char *qual = memchr(plus, '\n', (size_t)(end - plus));
-    if (!qual)
+    if (!qual || has_control(plus, (size_t)(qual - plus)))
         return 0;
     qual++;
     if (first_special(qual, (size_t)(end - qual)) != n || (eol = eol_len(qual + n, end)) == 0)

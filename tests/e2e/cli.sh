@@ -36,6 +36,10 @@ expect_fail "a bad value names the option and what it takes" "--model: invalid v
 expect_fail "a missing value is named" "--out.*value is missing" "$H" score "$T/w.fa" --out
 expect_fail "one input per run" "unexpected argument" "$H" score "$T/w.fa" "$T/w.fa"
 
+# Threads: OMP_NUM_THREADS is the default, capped like --threads.
+check "OMP_NUM_THREADS sets the threads" bash -c "OMP_NUM_THREADS=3 '$H' -vv --in '$T/w.fa' -o /dev/null 2>&1 | grep -q ' 3 thread(s)'"
+check "OMP_NUM_THREADS=20000 is capped at 4096" bash -c "OMP_NUM_THREADS=20000 '$H' -vv --in '$T/w.fa' -o /dev/null 2>&1 | grep -q ' 4096 thread(s)'"
+
 # Every reading command reads stdin: '-', or a pipe with no input named.
 "$H" -q --model both --in "$T/w.fa" --out "$T/ref.tsv"
 check "score: a pipe" cmp "$T/ref.tsv" <(cat "$T/w.fa" | "$H" score -q --model both)

@@ -104,6 +104,50 @@ long=$(printf 'n%.0s' $(seq 240)).tsv
 check "a 244-byte output name works" "$HALD_BIN" -q --in "$T/w.fa" --out "$T/$long"
 rm -f "$T/$long"
 
+# Limits, the same whatever the threads.
+# Frames that each decode to 64 MiB (a repeat compresses > 256:1) score as
+# the same bytes on stdin do.
+seq160=$(printf 'ACGT%.0s' $(seq 40))
+yes "$seq160" | head -416000 | zstd -q -3 -c >"$T/rep.zst"
+cat "$T/rep.zst" "$T/rep.zst" "$T/rep.zst" "$T/rep.zst" "$T/rep.zst" >"$T/rep5.zst"
+"$HALD_BIN" -q --in - --out "$T/rep.ref" <"$T/rep5.zst"
+for t in 1 2; do
+    check "-t $t: frames of 64 MiB each score" bash -c "'$HALD_BIN' -q -t $t --in '$T/rep5.zst' | cmp - '$T/rep.ref'"
+done
+rm -f "$T/rep.zst" "$T/rep5.zst" "$T/rep.ref"
+# /dev/zero is binary data at once, at any thread count, for score and pack.
+for t in 1 2; do
+    expect_fail "-t $t: /dev/zero is binary data" "/dev/zero: binary data" \
+        timeout 20 "$HALD_BIN" -t $t --in /dev/zero --out "$T/out.tsv"
+done
+expect_fail "pack: /dev/zero is binary data" "/dev/zero: binary data" \
+    timeout 20 "$HALD_BIN" pack --in /dev/zero --out "$T/out.tsv"
+check "... and leaves no output" no_output
+# One record over 256 MiB: the same error at every thread count, and pack
+# refuses what a run could not read back.
+big_record() { printf '>huge\n'; head -c 270000000 /dev/zero | tr '\0' A; printf '\n>next\nACGT\n'; }
+for t in 1 2; do
+    expect_fail "-t $t: a record over 256 MiB is named" "record near record 1 spans more than 256 MiB" \
+        bash -c "big_record() { $(declare -f big_record | tail -n +2); }; big_record | '$HALD_BIN' -t $t -o '$T/out.tsv'"
+done
+expect_fail "pack refuses a record it could not read back" "more than 256 MiB .* without a record start" \
+    bash -c "big_record() { $(declare -f big_record | tail -n +2); }; big_record | '$HALD_BIN' pack -o '$T/out.tsv'"
+check "... and leaves no output" no_output
+# A control byte in a FASTA description or a FASTQ '+' line is binary
+# data wherever the record falls, at any thread count.
+{ hald_randwin -n 7000 -s 9; printf '>bad desc\001ription\n%s\n' "$seq160"; } >"$T/ctl.fa"
+{ printf '@a\n%s\n+x\002\n%s\n' "$seq160" "$(printf 'I%.0s' $(seq 160))"; } >"$T/ctl.fq"
+for f in ctl.fa ctl.fq; do
+    for t in 1 2; do
+        expect_fail "$f -t $t: a control byte in a header line is binary data" "$f: line [0-9]+: binary data" \
+            "$HALD_BIN" -t $t --in "$T/$f" --out "$T/out.tsv"
+    done
+done
+# A BED or GTF without newlines is refused after 1 MiB, not 1 GiB.
+head -c 3000000 /dev/zero | tr '\0' x >"$T/nolines.bed"
+expect_fail "--sites without newlines is refused" "nolines\.bed: line 1: longer than 1 MiB" \
+    "$HALD_BIN" scan --sites "$T/nolines.bed" --in "$VEC/scan.fa" --out "$T/out.tsv"
+
 # Bad weights.
 printf 'not a table' >"$T/bad.npz"
 expect_fail "bad weights name the file" "bad\.npz" "$HALD_BIN" --weights "$T/bad.npz" --in "$T/w.fa" --out "$T/out.tsv"

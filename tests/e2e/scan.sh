@@ -121,6 +121,11 @@ gzip -c "$T/a.gtf" >"$T/a.gtf.gz"
 check "--gtf: the + donors at exon ends and the - donor at the exon start" \
     diff <(cut -f1-4,7 "$T/gtf.tsv") <(printf 'chrom\tstart\tend\tstrand\tname\nchrA\t300\t302\t+\ttp\nchrA\t700\t702\t+\ttp\nchrB\t1498\t1500\t-\ttm\n')
 
+# A FASTA that repeats a sequence name: rows of two sequences would share
+# it, so hald says so.
+cat "$FA" "$FA" | "$H" scan -o /dev/null 2>"$T/dup.err"
+check "a repeated sequence name is warned about" grep -q 'W::scan.*named like an earlier one (first: chrA)' "$T/dup.err"
+
 # 7. Bad input.
 printf 'ACGT\n>x\nACGT\n' >"$T/bad.fa"
 expect_fail "text before the first header" "bad\.fa: line 1: expected '>'" "$H" scan --in "$T/bad.fa" --out "$T/o.tsv"

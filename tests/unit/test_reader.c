@@ -207,12 +207,21 @@ static void test_plain_memory(void **state)
 static void test_plain_short(void **state)
 {
     (void)state;
-    /* Fewer than 4 bytes, even the start of a magic, is plain data. */
-    static const unsigned char cases[][3] = {{'A', 0, 0}, {0x28, 0xB5, 0x2F}, {0x1F, 0x8B, 0}};
-    static const size_t lens[] = {1, 3, 2};
+    /* Fewer than 4 bytes are plain data, unless they start like a
+     * compressed stream: then the file was cut short (issue 9). */
+    static const unsigned char text[] = {'A', '\n'};
+    buf_t in = {(unsigned char *)(uintptr_t)text, 2};
+    check_memory(&in, text, 2, 16, HALD_COMP_PLAIN);
+    in.n = 1;
+    check_memory(&in, text, 1, 16, HALD_COMP_PLAIN);
+    static const unsigned char cut[][3] = {{0x28, 0xB5, 0x2F}, {0x28, 0xB5, 0}, {0x1F, 0x8B, 0}};
+    static const size_t lens[] = {3, 2, 2};
+    static const char *what[] = {"truncated zstd", "truncated zstd", "truncated gzip"};
     for (size_t i = 0; i < 3; i++) {
-        buf_t in = {(unsigned char *)(uintptr_t)cases[i], lens[i]};
-        check_memory(&in, cases[i], lens[i], 16, HALD_COMP_PLAIN);
+        hald_error_t err;
+        assert_null(hald_reader_from_memory(cut[i], lens[i], "cut", &err));
+        assert_int_equal(err.code, HALD_E_INPUT);
+        assert_non_null(strstr(err.msg, what[i]));
     }
 }
 

@@ -374,6 +374,37 @@ static void test_gtf_errors(void **state)
                      "bad strand 'plus'");
 }
 
+/* One site listed 40,000 times: its distinct names, in order of first
+ * appearance, each once (the merge is linear: it took 2.3 s, quadratic). */
+static void test_bed_many_duplicates(void **state)
+{
+    const char *dir = *state;
+    size_t cap = 40000 * 40, n = 0;
+    char *text = malloc(cap), path[512];
+    assert_non_null(text);
+    for (int i = 0; i < 40000; i++)
+        n += (size_t)snprintf(text + n, cap - n, "chrA\t500\t502\tn%d\t0\t+\n", i % 30000);
+    write_file(dir, "dup.bed", text, path, sizeof path);
+    hald_sites_t s;
+    hald_sites_init(&s);
+    hald_error_t err;
+    assert_int_equal(hald_sites_read_bed(&s, path, &err), HALD_OK);
+    assert_int_equal(hald_sites_finish(&s, &err), HALD_OK);
+    const hald_site_chrom_t *c = hald_sites_find(&s, "chrA", 4);
+    assert_non_null(c);
+    assert_int_equal(c->n, 1);
+    const char *name = hald_site_name(c, &c->sites[0]);
+    size_t commas = 0;
+    for (const char *p = name; *p; p++)
+        commas += *p == ',';
+    assert_int_equal(commas, 29999);
+    assert_memory_equal(name, "n0,n1,n2,", 9);
+    assert_non_null(strstr(name, ",n29999"));
+    assert_null(strstr(name, ",n0,"));
+    hald_sites_free(&s);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -386,6 +417,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_gtf_gzip, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_gtf_order_and_duplicates, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_gtf_errors, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_bed_many_duplicates, make_dir, remove_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
