@@ -45,6 +45,7 @@ struct hald_reader {
 
     ZSTD_DCtx *zd;
     size_t zret; /* last ZSTD_decompressStream result: 0 = between frames */
+    uint64_t frame_at; /* compressed offset of the frame being decoded */
     z_stream zs;
     int zs_ready, member_done;
 };
@@ -301,12 +302,14 @@ static ssize_t read_zstd(hald_reader_t *r, unsigned char *buf, size_t cap)
             return 0;
         ZSTD_inBuffer ib = {r->in, r->in_len, r->in_pos};
         ZSTD_outBuffer ob = {buf, cap, 0};
+        if (r->zret == 0)
+            r->frame_at = r->bytes_in; /* a new frame (or junk) starts here */
         size_t ret = ZSTD_decompressStream(r->zd, &ob, &ib);
         r->bytes_in += ib.pos - r->in_pos;
         r->in_pos = ib.pos;
         if (ZSTD_isError(ret))
-            return hald_error_set(&r->saved, HALD_E_INPUT, "%s: zstd: %s", r->name,
-                                  ZSTD_getErrorName(ret));
+            return hald_error_set(&r->saved, HALD_E_INPUT, "%s: zstd frame at offset %llu: %s",
+                                  r->name, (unsigned long long)r->frame_at, ZSTD_getErrorName(ret));
         r->zret = ret;
         if (ob.pos > 0)
             return (ssize_t)ob.pos;

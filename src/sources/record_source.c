@@ -14,6 +14,7 @@
 #include "hald/reader.h"
 #include "hald/recstart.h"
 #include "../io/le.h"
+#include "packed_format.h"
 
 /* Compressed bytes read per refill in frames mode. */
 #define FRAMES_READ (UINT64_C(1) << 20)
@@ -305,6 +306,19 @@ static int frames_to_stream(hald_recsrc_t *s, hald_error_t *err)
     return HALD_OK;
 }
 
+/* Names a skippable frame that the end of the file cuts short. */
+static int cut_skippable_frame(const hald_recsrc_t *s, hald_error_t *err)
+{
+    uint32_t magic = hald_get_le32(s->cbuf.data + s->cpos);
+    if ((magic & 0xFFFFFFF0u) != 0x184D2A50u)
+        return HALD_OK; /* a data frame: the decoder names it */
+    const char *what = magic == SKIP_HALD   ? "the packed index"
+                       : magic == SKIP_SEEK ? "the seek table"
+                                            : "a skippable frame";
+    return hald_error_set(err, HALD_E_INPUT, "%s: %s at offset %llu is cut short (a truncated file)",
+                          s->name, what, (unsigned long long)(s->cbuf_offset + s->cpos));
+}
+
 /* Whole frames totalling at least HALD_UNIT_FRAMES compressed bytes. */
 static int frames_next(hald_recsrc_t *s, hald_record_unit_t *u, hald_error_t *err)
 {
@@ -330,6 +344,11 @@ static int frames_next(hald_recsrc_t *s, hald_record_unit_t *u, hald_error_t *er
         }
         if (avail == 0)
             break;
+        /* A packed file cut inside its index or seek table has whole data
+         * frames and a cut skippable frame: say what was cut. */
+        if (incomplete && avail >= 4)
+            if (cut_skippable_frame(s, err) != HALD_OK)
+                return err->code;
         /* A truncated or corrupt frame goes to the decoder whole, which
          * names it with its offset. */
         if (ZSTD_isError(size))
@@ -368,6 +387,8 @@ static int packed_next(hald_recsrc_t *s, hald_record_unit_t *u, hald_error_t *er
     u->record_base = f->first_record;
     u->line_base = f->first_line;
     u->in_offset = f->offset;
+    u->index_records = f->records;
+    u->index_lines = f->newlines;
     char *dst = hald_buf_reserve(&u->input, f->csize, err);
     if (!dst)
         return err->code;
@@ -478,6 +499,8 @@ int hald_recsrc_join_end(hald_recsrc_t *s, const hald_record_unit_t *u, uint64_t
 
 struct hald_recsrc_work {
     hald_record_unit_t *unit;  /* unaligned: its body's lines are counted */
+    const hald_record_unit_t *packed; /* packed: its index entry is checked */
+    const char *name;
     ZSTD_DCtx *dctx;
     hald_buf_t text;         /* decoded frames */
     const char *body;        /* the records the worker parses */
@@ -580,6 +603,7 @@ int hald_recsrc_open_text(const hald_recsrc_cfg_t *cfg, hald_recsrc_work_t *w, h
                           hald_error_t *err)
 {
     w->unit = NULL;
+    w->packed = NULL;
     hald_parser_opts_t po;
     hald_parser_opts_init(&po);
     po.format = fmt;
@@ -620,7 +644,27 @@ int hald_recsrc_open_unit(const hald_recsrc_cfg_t *cfg, hald_record_unit_t *u,
                                    err);
     /* next_batch gives an unaligned unit its body's line count at the end. */
     w->unit = u->aligned ? NULL : u;
+    w->packed = u->aligned ? u : NULL;
+    w->name = cfg->input_name;
     return rc;
+}
+
+/* Record ids and line numbers of a packed file come from its index; the
+ * CRC guards against damage, this against an index rewritten with a valid
+ * CRC but counts that do not match the frames (ids would shift silently). */
+static int check_packed_counts(const hald_recsrc_work_t *w, hald_error_t *err)
+{
+    const hald_record_unit_t *u = w->packed;
+    uint64_t records = hald_parser_records(w->parser) - u->record_base;
+    uint64_t lines = hald_parser_lines(w->parser) - (u->line_base - 1);
+    if (records == u->index_records && lines == u->index_lines)
+        return 0;
+    return hald_error_set(err, HALD_E_INPUT,
+                          "%s: frame at offset %llu holds %llu records in %llu lines but the packed "
+                          "index says %llu in %llu (a damaged index: pack the input again)",
+                          w->name, (unsigned long long)u->in_offset, (unsigned long long)records,
+                          (unsigned long long)lines, (unsigned long long)u->index_records,
+                          (unsigned long long)u->index_lines);
 }
 
 int hald_recsrc_next_batch(hald_recsrc_work_t *w, const hald_batch_t **b, hald_error_t *err)
@@ -631,6 +675,8 @@ int hald_recsrc_next_batch(hald_recsrc_work_t *w, const hald_batch_t **b, hald_e
      * later units' lines with them, for messages and lines-format ids. */
     if (rc == 0 && w->unit)
         w->unit->nl_body = hald_parser_lines(w->parser);
+    if (rc == 0 && w->packed)
+        return check_packed_counts(w, err);
     return rc;
 }
 

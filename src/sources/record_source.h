@@ -48,6 +48,8 @@ typedef struct hald_record_unit {
     uint64_t record_base;    /* aligned: 0-based index of the first record */
     uint64_t line_base;      /* aligned: 1-based number of the first line */
     uint64_t in_offset;      /* frames: compressed offset, for messages */
+    uint64_t index_records;  /* packed: the frame's records and lines as its */
+    uint64_t index_lines;    /* index entry says, checked against the parse */
     hald_buf_t input;        /* text, or compressed frames (the bulk) */
     /* back to the writer */
     uint64_t has_start;      /* a record starts inside the text */
@@ -65,6 +67,8 @@ typedef struct hald_record_unit {
     HALD_UNIT_U64(type, member.record_base, HALD_TO_WORKER),              \
     HALD_UNIT_U64(type, member.line_base, HALD_TO_WORKER),                \
     HALD_UNIT_U64(type, member.in_offset, HALD_TO_WORKER),                \
+    HALD_UNIT_U64(type, member.index_records, HALD_TO_WORKER),            \
+    HALD_UNIT_U64(type, member.index_lines, HALD_TO_WORKER),              \
     HALD_UNIT_BUF(type, member.input, HALD_TO_WORKER),                    \
     HALD_UNIT_U64(type, member.has_start, HALD_TO_WRITER),                \
     HALD_UNIT_U64(type, member.nl_body, HALD_TO_WRITER),                  \

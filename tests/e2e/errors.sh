@@ -79,6 +79,26 @@ printf 'garbage!garbage!garbage!' | dd of="$T/mf.zst" bs=1 seek=$((at + 200)) co
 expect_fail "a damaged frame is named by its own offset" "mf\.zst: zstd frame at offset $at:" \
     "$HALD_BIN" -t 2 --in "$T/mf.zst" --out "$T/out.tsv"
 
+# Junk after a zstd stream is named at its own offset, file or stdin.
+zstd -q -c "$T/w.fa" >"$T/junk.zst"
+end=$(stat -c %s "$T/junk.zst")
+printf 'not zstd at all' >>"$T/junk.zst"
+for t in 1 2; do
+    expect_fail "-t $t: junk after a zstd stream is named at its offset" \
+        "junk\.zst: zstd frame at offset $end:" "$HALD_BIN" -t $t --in "$T/junk.zst" --out "$T/out.tsv"
+done
+expect_fail "junk after a zstd stream on stdin is named at its offset" "\\(stdin\\): zstd frame at offset $end:" \
+    sh -c "\"\$0\" --in - --out '$T/out.tsv' <'$T/junk.zst'" "$HALD_BIN"
+# A packed file cut inside its index or seek table says which was cut.
+"$HALD_BIN" pack -q --frame-size 200000 --in "$T/mf.fa" -o "$T/pk.zst"
+size=$(stat -c %s "$T/pk.zst")
+head -c $((size - 20)) "$T/pk.zst" >"$T/pkcut.zst"
+expect_fail "a packed file cut in its seek table says so" "pkcut\.zst: the seek table at offset [0-9]+ is cut short" \
+    "$HALD_BIN" --in "$T/pkcut.zst" --out "$T/out.tsv"
+seek=$("$HALD_BIN" --in "$T/pkcut.zst" --out "$T/out.tsv" 2>&1 | sed -n 's/.*seek table at offset \([0-9]*\).*/\1/p')
+head -c $((seek - 10)) "$T/pk.zst" >"$T/pkcut.zst" # the index ends where the seek table begins
+expect_fail "a packed file cut in its index says so" "pkcut\.zst: the packed index at offset [0-9]+ is cut short" \
+    "$HALD_BIN" -t 2 --in "$T/pkcut.zst" --out "$T/out.tsv"
 # Output that is a descriptor already open is written in place, keeping
 # what the shell writes around hald (a job log) and what it held before.
 { echo before; "$HALD_BIN" -q --in "$T/w.fa" -o /dev/stdout; echo after; } >"$T/job.log"

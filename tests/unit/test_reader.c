@@ -371,7 +371,9 @@ static void test_zstd_trailing_garbage(void **state)
     buf_t text = make_text(1000, 2);
     buf_t parts[2] = {zstd_of(text.p, text.n, 0), {(unsigned char *)"garbage!", 8}};
     buf_t all = concat(parts, 2);
-    check_fails(&all, 4096, "zstd:", NULL);
+    char where[64]; /* the junk is named at its own offset */
+    snprintf(where, sizeof where, "zstd frame at offset %zu:", parts[0].n);
+    check_fails(&all, 4096, where, NULL);
     free(parts[0].p);
     free(all.p);
     free(text.p);
@@ -388,7 +390,7 @@ static void test_zstd_corrupt(void **state)
         memcpy(bad.p, z.p, z.n);
         bad.p[at] ^= 0x5A;
         bad.p[at + 1 < z.n ? at + 1 : at] ^= 0xA5;
-        check_fails(&bad, 1 << 20, "zstd:", "truncated");
+        check_fails(&bad, 1 << 20, "zstd frame at offset 0:", "truncated");
         free(bad.p);
     }
     free(z.p);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 #include <zstd.h>
 
 #include "hald/pack.h"
@@ -298,6 +299,92 @@ static void test_shard_needs_packed(void **state)
     assert_non_null(strstr(err.msg, "small.fa: --shard needs a packed input"));
 }
 
+static uint64_t get64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* An index whose counts are moved between two frames, with totals and CRC
+ * still valid, passes every check of the index alone; the parse of the
+ * frames must then disagree, not shift lines-format ids silently. */
+static void test_index_counts_checked(void **state)
+{
+    (void)state;
+    size_t len;
+    char *text = make_text(HALD_FORMAT_LINES, &len);
+    char path[256];
+    snprintf(path, sizeof path, "%s/packed.zst", dir);
+    hald_error_t err;
+    hald_reader_t *r = hald_reader_from_memory(text, len, "mem", &err);
+    hald_sink_t *sink = hald_sink_open(path, &err);
+    hald_pack_opts_t po;
+    hald_pack_opts_init(&po);
+    po.frame_size = 300000;
+    hald_pack_stats_t st;
+    assert_int_equal(hald_pack(r, sink, &po, &st, &err), HALD_OK);
+    assert_int_equal(hald_sink_commit(sink, &err), HALD_OK);
+    hald_reader_close(r);
+    free(text);
+
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    unsigned char *file = malloc(32 << 20);
+    assert_non_null(file);
+    size_t n = fread(file, 1, 32 << 20, fp);
+    fclose(fp);
+    size_t frames = (size_t)st.frames;
+    assert_true(frames > 3);
+    size_t body = 24 + 32 * frames, start = n - (17 + 8 * frames) - (8 + body + 4);
+    unsigned char *e1 = file + start + 8 + 24 + 32, *e2 = e1 + 32;
+    for (int field = 16; field <= 24; field += 8) { /* records, then newlines */
+        put64(e1 + field, get64(e1 + field) + 1);
+        put64(e2 + field, get64(e2 + field) - 1);
+    }
+    uint32_t crc = (uint32_t)crc32(0, file + start + 8, (uInt)body);
+    for (int i = 0; i < 4; i++)
+        file[start + 8 + body + i] = (unsigned char)(crc >> (8 * i));
+    write_file(path, file, n);
+    free(file);
+
+    hald_recsrc_opts_t o = {HALD_FORMAT_AUTO, 0, 0};
+    hald_recsrc_t *src = hald_recsrc_open(path, &o, &err);
+    assert_non_null(src);
+    assert_string_equal(hald_recsrc_kind(src), "packed");
+    hald_recsrc_cfg_t cfg = {"x", 161};
+    hald_recsrc_work_t *w = hald_recsrc_work_new();
+    hald_record_unit_t u;
+    memset(&u, 0, sizeof u);
+    int units = 0, caught = 0;
+    while (hald_recsrc_next(src, &u, &err) > 0) {
+        units++;
+        assert_int_equal(hald_recsrc_open_unit(&cfg, &u, w, &err), HALD_OK);
+        const hald_batch_t *b;
+        int rc;
+        while ((rc = hald_recsrc_next_batch(w, &b, &err)) > 0)
+            ;
+        if (rc < 0) {
+            assert_int_equal(units, 2); /* frame 1 is the first one changed */
+            assert_non_null(strstr(err.msg, "but the packed index says"));
+            caught = 1;
+            break;
+        }
+        u.input.len = 0;
+    }
+    assert_true(caught);
+    hald_buf_free(&u.input);
+    hald_recsrc_work_free(w);
+    hald_recsrc_close(src);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -322,6 +409,7 @@ int main(void)
         cmocka_unit_test(test_fasta),
         cmocka_unit_test(test_lines),
         cmocka_unit_test(test_shard_needs_packed),
+        cmocka_unit_test(test_index_counts_checked),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
