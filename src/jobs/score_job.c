@@ -252,7 +252,7 @@ static int put_deferred(score_job_t *j, const score_unit_t *u, uint64_t records,
     hald_recsrc_body_base(j->src, &u->rec, &record_base, &line_base);
     hald_buf_t *rows = &j->joined.rec.base.out;
     rows->len = 0;
-    const char *p = u->rec.base.out.data, *end = p + u->rec.base.out.len;
+    const char *p = u->rec.base.out.data, *end = hald_buf_end(&u->rec.base.out);
     size_t k = (size_t)j->sh->k;
     while (p < end) {
         uint64_t n;

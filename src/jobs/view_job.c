@@ -113,7 +113,7 @@ static int site_block(const view_shared_t *sh, const view_unit_t *u, const hald_
     const char **names = sites ? (const char **)(void *)hald_buf_reserve(&s->names, b->count * sizeof *names, err) : NULL;
     if (!names || (f.named && hald_buf_append(&s->text, name, (size_t)(end - name), err) != HALD_OK))
         return err->code;
-    char *nm = s->text.data, *nm_end = nm + s->text.len;
+    char *nm = s->text.data, *nm_end = hald_buf_end(&s->text);
     size_t group = 0;
     uint64_t index = 0;
     for (uint32_t i = 0; i < b->count; i++) {

@@ -51,10 +51,19 @@ static inline double combine(const double acc[N_SUMS])
     return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
+/* GCC's SLP vectoriser packs the eight sums into vectors and loses more in
+ * shuffles than it gains (clang has no per-function switch, and needs none:
+ * vectorised or not, each lane adds in the same order). */
+#if defined(__clang__)
+#define ACCUMULATE_ATTRS __attribute__((always_inline))
+#else
+#define ACCUMULATE_ATTRS __attribute__((optimize("no-tree-slp-vectorize"), always_inline))
+#endif
+
 /* Adds the table entries of m rows into acc (m must be a multiple of 8
  * except on the last pass).  Unrolled by hand so the sums stay in
  * registers. */
-__attribute__((optimize("no-tree-slp-vectorize"), always_inline))
+ACCUMULATE_ATTRS
 static inline void accumulate(const double *table, const uint16_t *rows, size_t m, double acc[N_SUMS])
 {
     double a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];

@@ -258,7 +258,7 @@ int hald_bin_walk_next(hald_bin_walk_t *w, hald_bin_block_t *b, const char **pay
 
 const char *hald_bin_unit_name(const hald_bin_unit_t *u, uint64_t index, size_t *len)
 {
-    const char *p = u->names.data, *end = p + u->names.len;
+    const char *p = u->names.data, *end = hald_buf_end(&u->names);
     while (p && end - p >= 16) {
         uint64_t i = hald_get_le64(p), n = hald_get_le64(p + 8);
         if (i == index) {
