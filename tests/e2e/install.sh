@@ -8,6 +8,8 @@
 T=$E2E_TMP
 P=$T/prefix
 SRC=$HALD_SOURCE_DIR
+# A sanitized libhald needs its runtime where programs are linked with it.
+SAN=${HALD_SANITIZED:+-fsanitize=$HALD_SANITIZED}
 cmake --install "$HALD_BINARY_DIR" --prefix "$P" >"$T/install.log" 2>&1 ||
     { fail "cmake --install: $(tail -3 "$T/install.log")"; finish; exit 1; }
 
@@ -35,7 +37,7 @@ score_all() { # program -> id, mean, regions for every sequence
 # pkg-config, static: what docs/examples/score_window.c says to run.
 export PKG_CONFIG_PATH="$P/lib/pkgconfig"
 # shellcheck disable=SC2046 # pkg-config prints a list of flags
-cc -o "$T/sw_pc" "$SRC/docs/examples/score_window.c" $(pkg-config --cflags --libs --static hald) \
+cc $SAN -o "$T/sw_pc" "$SRC/docs/examples/score_window.c" $(pkg-config --cflags --libs --static hald) \
     2>"$T/cc.err" || fail "score_window with pkg-config: $(head -3 "$T/cc.err")"
 check "pkg-config --static: score_window scores the vectors at 1e-9" \
     hald_tsvcmp "$T/want.tsv" <(score_all "$T/sw_pc") mean regions
@@ -51,7 +53,8 @@ find_package(hald 0.1 REQUIRED)
 add_executable(sw score_window.c)
 target_link_libraries(sw PRIVATE hald::hald)
 CM
-if cmake -S "$T/consumer" -B "$T/consumer/build" -DCMAKE_PREFIX_PATH="$P" >"$T/cmake.log" 2>&1 &&
+if cmake -S "$T/consumer" -B "$T/consumer/build" -DCMAKE_PREFIX_PATH="$P" \
+    -DCMAKE_EXE_LINKER_FLAGS="$SAN" >"$T/cmake.log" 2>&1 &&
     cmake --build "$T/consumer/build" >>"$T/cmake.log" 2>&1; then
     check "find_package(hald): score_window scores the vectors at 1e-9" \
         hald_tsvcmp "$T/want.tsv" <(score_all "$T/consumer/build/sw") mean regions
