@@ -21,6 +21,12 @@ typedef struct cli_ctx {
 
 void cli_log(const cli_ctx_t *c, int level, const char *func, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* "[W::func] message" on stderr unless -q. */
+void cli_warn(const cli_ctx_t *c, const char *func, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* A run that read nothing is not an error (an empty shard of a pipeline),
+ * but worth a word: "[W::func] NAME: no WHAT". */
+void cli_warn_empty(const cli_ctx_t *c, const char *func, const char *input, const char *what);
 /* "[E::hald] message" on stderr, whatever the verbosity. */
 void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints err and returns the exit code for its status. */

@@ -26,10 +26,13 @@ int cmd_pack(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s)
     if (rc == HALD_OK)
         rc = hald_pack_run(&po, s->in, out, &job.env, &st, &err);
     rc = cli_close_output(out, rc, &err);
-    if (rc == HALD_OK && job.rank == 0)
+    if (rc == HALD_OK && job.rank == 0) {
         cli_log(c, 1, "pack", "%llu records (%s) in %llu frames; %llu bytes of text to %llu",
                 (unsigned long long)st.records, hald_format_name(st.format),
                 (unsigned long long)st.frames, (unsigned long long)st.bytes_in,
                 (unsigned long long)st.bytes_out);
+        if (st.records == 0)
+            cli_warn_empty(c, "pack", s->in, "records");
+    }
     return cli_job_end(c, &job, rc, &err);
 }

@@ -24,9 +24,8 @@ static void warn_missing(const cli_ctx_t *c, const hald_sites_t *sites, const ch
             continue;
         names++;
         missing += sc->n;
-        if (c->verbosity > 0)
-            fprintf(stderr, "[W::scan] sequence %s is not in %s: its %zu site(s) are skipped\n",
-                    sc->name, genome, sc->n);
+        cli_warn(c, "scan", "sequence %s is not in %s: its %zu site(s) are skipped", sc->name,
+                 genome, sc->n);
     }
     if (names)
         cli_log(c, 1, "scan", "%llu sequence name(s) of the sites not in the genome; %llu sites skipped",
@@ -46,10 +45,10 @@ static void log_summary(const cli_ctx_t *c, const hald_scan_opts_t *o, const hal
     if (st->not_written)
         cli_log(c, 1, "scan", "%llu NA sites not written (BED and bedGraph have no NA)",
                 (unsigned long long)st->not_written);
-    if (st->repeated_names && c->verbosity > 0)
-        fprintf(stderr, "[W::scan] %llu sequence(s) named like an earlier one (first: %s): "
-                "their rows share the name\n", (unsigned long long)st->repeated_names,
-                st->first_repeated);
+    if (st->repeated_names)
+        cli_warn(c, "scan", "%llu sequence(s) named like an earlier one (first: %s): "
+                 "their rows share the name", (unsigned long long)st->repeated_names,
+                 st->first_repeated);
 }
 
 /* Checks the options against each other; -1 to go on, else an exit code. */
@@ -106,6 +105,8 @@ int cmd_scan(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s)
     rc = cli_close_output(out, rc, &err);
     if (rc == HALD_OK && job.rank == 0) {
         log_summary(c, &o, &st);
+        if (st.sequences == 0)
+            cli_warn_empty(c, "scan", s->in, "sequences");
         if (o.sites)
             warn_missing(c, o.sites, s->in);
     }

@@ -55,8 +55,11 @@ int cmd_score(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s)
     if (rc == HALD_OK)
         rc = hald_score_run(scorer, &o, s->in, out, &job.env, &st, &err);
     rc = cli_close_output(out, rc, &err);
-    if (rc == HALD_OK && job.rank == 0)
+    if (rc == HALD_OK && job.rank == 0) {
         log_summary(c, o.models, &st);
+        if (st.items == 0)
+            cli_warn_empty(c, "score", s->in, "records");
+    }
     free(scorer);
     return cli_job_end(c, &job, rc, &err);
 }

@@ -36,6 +36,23 @@ void cli_log(const cli_ctx_t *c, int level, const char *func, const char *fmt, .
     va_end(ap);
 }
 
+void cli_warn(const cli_ctx_t *c, const char *func, const char *fmt, ...)
+{
+    if (c->verbosity < 1)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "[W::%s] ", func);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+void cli_warn_empty(const cli_ctx_t *c, const char *func, const char *input, const char *what)
+{
+    cli_warn(c, func, "%s: no %s", strcmp(input, "-") == 0 ? "(stdin)" : input, what);
+}
+
 void cli_errorf(const char *fmt, ...)
 {
     va_list ap;
