@@ -32,6 +32,9 @@ void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints err and returns the exit code for its status. */
 int cli_fail(const hald_error_t *err);
 /* The closing "[M::main] Version ... Real time ... Peak RSS" line (-v). */
+/* The "N unscorable (NA): reason: count, ..." lines of a run's models. */
+void cli_log_na(const cli_ctx_t *c, const char *func, hald_model_set_t models,
+                const hald_run_stats_t *st);
 void cli_log_footer(const cli_ctx_t *c);
 double cli_realtime(void);
 
@@ -88,6 +91,7 @@ int cmd_score(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s);
 int cmd_scan(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s);
 int cmd_view(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s);
 int cmd_pack(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s);
+int cmd_pairs(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s);
 int cmd_weights(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s);
 
 #endif

@@ -7,24 +7,7 @@ static void log_summary(const cli_ctx_t *c, hald_model_set_t models, const hald_
 {
     cli_log(c, 1, "score", "%llu records in %.2f s (%.0f records/s)", (unsigned long long)st->items,
             st->seconds, st->seconds > 0 ? (double)st->items / st->seconds : 0.0);
-    for (int m = 0; m < HALD_N_MODELS; m++) {
-        if (!(models & (1u << m)))
-            continue;
-        uint64_t total = 0;
-        char detail[512] = "";
-        size_t len = 0;
-        for (int r = 1; r < HALD_N_NA; r++) {
-            if (!st->na[m][r])
-                continue;
-            total += st->na[m][r];
-            len += (size_t)snprintf(detail + len, len < sizeof detail ? sizeof detail - len : 0,
-                                    "%s%s: %llu", len ? ", " : "", hald_na_name((hald_na_t)r),
-                                    (unsigned long long)st->na[m][r]);
-        }
-        if (total)
-            cli_log(c, 1, "score", "%s: %llu unscorable (NA): %s", hald_model_name((hald_model_t)m),
-                    (unsigned long long)total, detail);
-    }
+    cli_log_na(c, "score", models, st);
 }
 
 int cmd_score(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s)

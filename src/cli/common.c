@@ -338,3 +338,26 @@ int cli_job_end(cli_ctx_t *c, cli_job_t *job, int rc, hald_error_t *err)
         cli_log_footer(c);
     return 0;
 }
+
+void cli_log_na(const cli_ctx_t *c, const char *func, hald_model_set_t models,
+                const hald_run_stats_t *st)
+{
+    for (int m = 0; m < HALD_N_MODELS; m++) {
+        if (!(models & (1u << m)))
+            continue;
+        uint64_t total = 0;
+        char detail[512] = "";
+        size_t len = 0;
+        for (int r = 1; r < HALD_N_NA; r++) {
+            if (!st->na[m][r])
+                continue;
+            total += st->na[m][r];
+            len += (size_t)snprintf(detail + len, len < sizeof detail ? sizeof detail - len : 0,
+                                    "%s%s: %llu", len ? ", " : "", hald_na_name((hald_na_t)r),
+                                    (unsigned long long)st->na[m][r]);
+        }
+        if (total)
+            cli_log(c, 1, func, "%s: %llu unscorable (NA): %s", hald_model_name((hald_model_t)m),
+                    (unsigned long long)total, detail);
+    }
+}

@@ -17,6 +17,7 @@ static cmd_fn command_fn(const cli_command_t *cmd)
     case CMD_SCAN: return cmd_scan;
     case CMD_VIEW: return cmd_view;
     case CMD_PACK: return cmd_pack;
+    case CMD_PAIRS: return cmd_pairs;
     default: return cmd_weights;
     }
 }

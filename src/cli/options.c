@@ -128,11 +128,14 @@ const cli_option_t CLI_OPTIONS[] = {
           "input: plain, gzip or zstd (by magic bytes); '-' is stdin"),
     VALUE("in", 'i', "PATH", "-", CMD_SCAN, "Input", in, parse_string, NULL,
           "genome FASTA: plain, gzip or zstd; '-' is stdin"),
+    VALUE("in", 'i', "PATH", "-", CMD_PAIRS, "Input", in, parse_string, NULL,
+          "pairs: a TSV whose header names ref and alt (and id), or FASTA in ref/alt pairs; "
+          "plain, gzip or zstd; '-' is stdin"),
     VALUE("format", 'f', "FMT", "auto", CMD_SCORE | CMD_PACK, "Input", format, parse_format,
           "auto, fasta, fastq or lines", "auto|fasta|fastq|lines: auto is '>' FASTA, '@' FASTQ, else one sequence per line"),
-    FLAG("any-length", 0, CMD_SCORE, "Input", any_length,
+    FLAG("any-length", 0, CMD_SCORE | CMD_PAIRS, "Input", any_length,
          "score the mean model on windows of any length (regions stays 160 nt)"),
-    NUMBER("max-length", 0, "N", "256M", CMD_SCORE, "Input", max_length, 1, UINT64_MAX,
+    NUMBER("max-length", 0, "N", "256M", CMD_SCORE | CMD_PAIRS, "Input", max_length, 1, UINT64_MAX,
            "a positive size such as 1M", "under --any-length, longer records are NA"),
     VALUE("shard", 0, "I/N", NULL, CMD_SCORE, "Input", shard_index, parse_shard,
           "I/N with 1 <= I <= N, e.g. 3/16",
@@ -146,13 +149,16 @@ const cli_option_t CLI_OPTIONS[] = {
           "mean, regions or both", "mean|regions|both"),
     VALUE("model", 'm', "M", "both", CMD_SCAN, "Model", models, parse_models,
           "mean, regions or both", "mean|regions|both (bed and bedgraph: one model, default mean)"),
-    VALUE("weights", 'w', "FILE", NULL, CMD_SCORE | CMD_SCAN | CMD_WEIGHTS, "Model", weights,
+    VALUE("model", 'm', "M", "both", CMD_PAIRS | CMD_VARIANTS, "Model", models, parse_models,
+          "mean, regions or both", "mean|regions|both"),
+    VALUE("weights", 'w', "FILE", NULL, CMD_MODELS | CMD_WEIGHTS, "Model", weights,
           parse_string, NULL,
           "HAL_mer_scores.npz or .npy [$HALD_WEIGHTS, then the search path: ./weights, "
           "../shared/weights, beside the program, $prefix/share/hald]"),
     FLAG("strict", 0, CMD_SCORE, "Model", strict, "the first unscorable record is an error"),
+    FLAG("strict", 0, CMD_PAIRS, "Model", strict, "the first unscorable window is an error"),
     /* Output */
-    VALUE("out", 'o', "PATH", "-", CMD_SCORE | CMD_SCAN | CMD_VIEW, "Output", out, parse_string, NULL,
+    VALUE("out", 'o', "PATH", "-", CMD_SCORE | CMD_SCAN | CMD_VIEW | CMD_PAIRS, "Output", out, parse_string, NULL,
           "output; '-' is stdout; files are written under a temporary name and renamed when complete"),
     VALUE("out", 'o', "PATH", NULL, CMD_PACK, "Output", out, parse_string, NULL,
           "the packed file (written atomically)"),
@@ -168,7 +174,7 @@ const cli_option_t CLI_OPTIONS[] = {
     /* Run */
     NUMBER("threads", 't', "N", NULL, CMD_RUNS, "Run", threads, 1, 4096, "a count from 1 to 4096",
            "threads [$OMP_NUM_THREADS, else the cores available]"),
-    VALUE("cpu", 0, "PATH", "auto", CMD_SCORE | CMD_SCAN, "Run", cpu, parse_cpu,
+    VALUE("cpu", 0, "PATH", "auto", CMD_MODELS, "Run", cpu, parse_cpu,
           "auto, scalar or avx2", "auto|scalar|avx2: the kernels to use"),
     NUMBER("chunk-size", 0, "N", "1M", CMD_SCAN, "Run", chunk_size, 1, UINT64_C(1) << 30,
            "1 to 1G, e.g. 1M", "site starts per unit of work"),
@@ -209,6 +215,12 @@ const cli_command_t CLI_COMMANDS[] = {
      "hold whole records, plus a seek index: runs on the packed file decode frames in parallel "
      "and --shard I/N starts without scanning.  The text is kept byte for byte (zstd -dc "
      "restores it); see docs/packed-format.md."},
+    {"pairs", CMD_PAIRS, "[options] [--in] FILE",
+     "score the effect of a change: ref and alt windows, delta and sigmoid",
+     "Scores each pair of 160-nt windows, ref and alt, and writes per model ref_M, alt_M, "
+     "delta_M = alt_M - ref_M and sigmoid_M = 1/(1+exp(-delta_M)), NA where either window cannot "
+     "be scored.  The authors' A5SS share of the distal donor is sigmoid(SD2 - SD1): the pair "
+     "with SD1 as ref and SD2 as alt."},
     {"weights", CMD_WEIGHTS, "[--weights FILE]", "show which weights table is used and its sha256",
      "Prints the weights file a run would load, its sha256 and whether it is the published HAL "
      "table; exit 1 if it cannot be loaded."},

@@ -28,8 +28,12 @@ enum {
     CMD_VIEW = 1u << 2,
     CMD_PACK = 1u << 3,
     CMD_WEIGHTS = 1u << 4,
-    CMD_ALL = (1u << 5) - 1,
-    CMD_RUNS = CMD_SCORE | CMD_SCAN | CMD_VIEW | CMD_PACK /* long-running: threads, progress */
+    CMD_PAIRS = 1u << 5,
+    CMD_VARIANTS = 1u << 6,
+    CMD_ALL = (1u << 7) - 1,
+    /* long-running: threads, progress */
+    CMD_RUNS = CMD_SCORE | CMD_SCAN | CMD_VIEW | CMD_PACK | CMD_PAIRS | CMD_VARIANTS,
+    CMD_MODELS = CMD_SCORE | CMD_SCAN | CMD_PAIRS | CMD_VARIANTS /* load the weights */
 };
 
 /* Every value any subcommand takes, after parsing. */

@@ -17,8 +17,8 @@
 #include <string.h>
 
 #include "hald/reader.h"
+#include "../io/lines.h"
 
-enum { READ_CHUNK = 1 << 18 };
 /* No BED or GTF line is this long: a file without newlines is refused
  * before it takes much memory. */
 #define MAX_LINE ((size_t)1 << 20)
@@ -109,97 +109,6 @@ static int parse_coord(field_t f, uint64_t *out)
 static int quote_len(field_t f)
 {
     return f.n > 40 ? 40 : (int)f.n;
-}
-
-/* ------------------------------------------------------------ line input */
-
-typedef struct line_in {
-    hald_reader_t *r;
-    const char *name;
-    char *buf;
-    size_t cap, pos, len;
-    size_t scanned; /* bytes after pos known to hold no '\n' */
-    int eof;
-    uint64_t lineno;
-} line_in_t;
-
-static int line_open(line_in_t *in, const char *path, hald_error_t *err)
-{
-    memset(in, 0, sizeof *in);
-    in->r = hald_reader_open(path, err);
-    if (!in->r)
-        return err ? err->code : HALD_E_IO;
-    in->name = hald_reader_name(in->r);
-    in->cap = READ_CHUNK;
-    in->buf = malloc(in->cap);
-    if (!in->buf) {
-        hald_error_set(err, HALD_E_NOMEM, "%s: out of memory", in->name);
-        hald_reader_close(in->r);
-        return HALD_E_NOMEM;
-    }
-    return HALD_OK;
-}
-
-static void line_close(line_in_t *in)
-{
-    free(in->buf);
-    hald_reader_close(in->r);
-}
-
-/* Slides the partial line to the front and reads more after it; the buffer
- * only grows when one line fills it. */
-static int line_fill(line_in_t *in, hald_error_t *err)
-{
-    size_t keep = in->len - in->pos;
-    memmove(in->buf, in->buf + in->pos, keep);
-    in->pos = 0;
-    in->len = keep;
-    if (in->len == in->cap) {
-        if (in->cap >= MAX_LINE)
-            return hald_error_set(err, HALD_E_INPUT, "%s: line %llu: longer than 1 MiB (not BED or GTF?)",
-                                  in->name, (unsigned long long)in->lineno + 1);
-        char *b = realloc(in->buf, in->cap * 2);
-        if (!b)
-            return hald_error_set(err, HALD_E_NOMEM, "%s: line %llu: out of memory",
-                                  in->name, (unsigned long long)in->lineno + 1);
-        in->buf = b;
-        in->cap *= 2;
-    }
-    ssize_t got = hald_reader_read(in->r, in->buf + in->len, in->cap - in->len, err);
-    if (got < 0)
-        return (int)got;
-    if (got == 0)
-        in->eof = 1;
-    in->len += (size_t)got;
-    return HALD_OK;
-}
-
-/* The next line without its "\n" or "\r\n" (valid until the next call).
- * Returns 1, 0 at the end, or a negative status. */
-static int line_next(line_in_t *in, const char **line, size_t *n, hald_error_t *err)
-{
-    for (;;) {
-        char *b = in->buf + in->pos;
-        size_t avail = in->len - in->pos;
-        char *nl = memchr(b + in->scanned, '\n', avail - in->scanned);
-        if (nl || (in->eof && avail)) {
-            size_t len = nl ? (size_t)(nl - b) : avail;
-            in->pos += nl ? len + 1 : len;
-            in->scanned = 0;
-            if (len && b[len - 1] == '\r')
-                len--;
-            in->lineno++;
-            *line = b;
-            *n = len;
-            return 1;
-        }
-        if (in->eof)
-            return 0;
-        in->scanned = avail;
-        int rc = line_fill(in, err);
-        if (rc < 0)
-            return rc;
-    }
 }
 
 /* ----------------------------------------------------------- chromosomes */
@@ -338,7 +247,7 @@ static int bed_skip(const char *p, size_t n)
            is_bed_header(p, n, "browser");
 }
 
-static int bed_row(hald_sites_t *s, const line_in_t *in, const char *line, size_t n,
+static int bed_row(hald_sites_t *s, const hald_lines_t *in, const char *line, size_t n,
                    size_t *hint, hald_error_t *err)
 {
     const char *file = in->name;
@@ -390,19 +299,19 @@ static int bed_row(hald_sites_t *s, const line_in_t *in, const char *line, size_
 
 int hald_sites_read_bed(hald_sites_t *s, const char *path, hald_error_t *err)
 {
-    line_in_t in;
-    int rc = line_open(&in, path, err);
+    hald_lines_t in;
+    int rc = hald_lines_open(&in, path, MAX_LINE, "BED or GTF", err);
     if (rc < 0)
         return rc;
     const char *line;
     size_t n, hint = SIZE_MAX;
-    while ((rc = line_next(&in, &line, &n, err)) > 0) {
+    while ((rc = hald_lines_next(&in, &line, &n, err)) > 0) {
         if (bed_skip(line, n))
             continue;
         if ((rc = bed_row(s, &in, line, n, &hint, err)) < 0)
             break;
     }
-    line_close(&in);
+    hald_lines_close(&in);
     return rc < 0 ? rc : HALD_OK;
 }
 
@@ -549,7 +458,7 @@ static int find_attr(field_t a, const char *key, field_t *out)
 
 /* Checks an exon row's coordinates and strand.  Returns 1 to use the row,
  * 0 to skip it (strand unknown), or a negative status. */
-static int gtf_exon_fields(const field_t *f, const line_in_t *in, uint64_t *start,
+static int gtf_exon_fields(const field_t *f, const hald_lines_t *in, uint64_t *start,
                            uint64_t *end, hald_error_t *err)
 {
     const char *file = in->name;
@@ -572,7 +481,7 @@ static int gtf_exon_fields(const field_t *f, const line_in_t *in, uint64_t *star
                           quote_len(f[6]), f[6].p);
 }
 
-static int gtf_row(hald_sites_t *s, gtf_state_t *g, const line_in_t *in, const char *line,
+static int gtf_row(hald_sites_t *s, gtf_state_t *g, const hald_lines_t *in, const char *line,
                    size_t n, size_t *hint, hald_error_t *err)
 {
     field_t f[9];
@@ -685,15 +594,15 @@ static int gtf_emit(hald_sites_t *s, gtf_state_t *g, const char *file, hald_erro
 
 int hald_sites_read_gtf(hald_sites_t *s, const char *path, hald_error_t *err)
 {
-    line_in_t in;
-    int rc = line_open(&in, path, err);
+    hald_lines_t in;
+    int rc = hald_lines_open(&in, path, MAX_LINE, "BED or GTF", err);
     if (rc < 0)
         return rc;
     gtf_state_t g;
     memset(&g, 0, sizeof g);
     const char *line;
     size_t n, hint = SIZE_MAX;
-    while ((rc = line_next(&in, &line, &n, err)) > 0) {
+    while ((rc = hald_lines_next(&in, &line, &n, err)) > 0) {
         if (n == 0 || line[0] == '#')
             continue;
         if ((rc = gtf_row(s, &g, &in, line, n, &hint, err)) < 0)
@@ -702,7 +611,7 @@ int hald_sites_read_gtf(hald_sites_t *s, const char *path, hald_error_t *err)
     if (rc == 0)
         rc = gtf_emit(s, &g, in.name, err);
     gtf_free(&g);
-    line_close(&in);
+    hald_lines_close(&in);
     return rc < 0 ? rc : HALD_OK;
 }
 
