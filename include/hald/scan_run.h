@@ -31,6 +31,9 @@ typedef struct hald_scan_opts {
     hald_site_format_t out;     /* TSV, both models, '+' */
     uint64_t chunk;             /* site starts per unit: HALD_SCAN_CHUNK (tests use tiny ones) */
     hald_sites_t *sites;        /* NULL: every GT/AC; else only these (marked seen) */
+    const char *region;         /* NULL: the whole genome; else "chr", "chr:beg-end" or
+                                 * "chr:beg" (1-based, inclusive): only sites starting there,
+                                 * read through the FASTA's index (.fai, and .gzi for bgzip) */
 } hald_scan_opts_t;
 
 void hald_scan_opts_init(hald_scan_opts_t *o);
@@ -51,7 +54,8 @@ int hald_scan_run(const hald_scan_tables_t *t, const hald_scan_opts_t *o, const 
                   hald_sink_t *out, const hald_run_env_t *env, hald_scan_stats_t *st,
                   hald_error_t *err);
 
-/* The same from an open reader (a pipe, a socket), not closed. */
+/* The same from an open reader (a pipe, a socket), not closed; a region
+ * needs an indexed file, so o->region is a usage error here. */
 int hald_scan_run_reader(const hald_scan_tables_t *t, const hald_scan_opts_t *o,
                          hald_reader_t *in, hald_sink_t *out, const hald_run_env_t *env,
                          hald_scan_stats_t *st, hald_error_t *err);

@@ -59,6 +59,7 @@ static int check_options(const cli_command_t *cmd, cli_settings_t *s, hald_scan_
     o->out.models = s->models;
     o->out.strand = s->strand;
     o->chunk = s->chunk_size;
+    o->region = s->region;
     int one_model = s->scan_out == HALD_SCAN_OUT_BED || s->scan_out == HALD_SCAN_OUT_BEDGRAPH;
     if (one_model && !cli_given(s, cmd, "model"))
         o->out.models = HALD_MODELS_MEAN;

@@ -198,9 +198,15 @@ static int scan_run(const hald_scan_tables_t *t, const hald_scan_opts_t *o, cons
     scan_job_t j;
     memset(&j, 0, sizeof j);
     int rc = HALD_OK;
-    j.src = reader ? hald_genome_open_reader(reader, o->chunk, o->sites, err)
-                   : hald_genome_open(path, o->chunk, o->sites, err);
-    if (!j.src)
+    if (o->region && reader)
+        rc = hald_error_set(err, HALD_E_USAGE, "--region %s: %s is a stream; a region needs a FASTA "
+                            "file with an index", o->region, name);
+    else if (o->region)
+        j.src = hald_genome_open_region(path, o->region, o->chunk, o->sites, err);
+    else
+        j.src = reader ? hald_genome_open_reader(reader, o->chunk, o->sites, err)
+                       : hald_genome_open(path, o->chunk, o->sites, err);
+    if (rc == HALD_OK && !j.src)
         rc = err->code;
     if (rc == HALD_OK)
         rc = hald_site_writer_begin(&j.writer, out, &sh.out, err);

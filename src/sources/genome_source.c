@@ -8,6 +8,8 @@
 #include "hald/reader.h"
 #include "hald/scan.h"
 #include "hald/scan_run.h"
+#include "genome_fetch.h"
+#include "region.h"
 
 struct hald_genome_src {
     hald_reader_t *reader;
@@ -32,6 +34,10 @@ struct hald_genome_src {
     size_t seen_cap, seen_n;
     uint64_t repeated;
     char *first_repeated;
+    /* --region: one sequence read through the FASTA's index, a chunk at a
+     * time (no reader, no stream); its starts [rg_beg, rg_end). */
+    hald_genome_fetch_t *fetch;
+    uint64_t rg_beg, rg_end, rg_len;
 };
 
 static uint64_t name_hash(const char *p, size_t n)
@@ -120,6 +126,7 @@ void hald_genome_close(hald_genome_src_t *g)
     if (!g)
         return;
     hald_fasta_stream_free(g->fasta);
+    hald_genome_fetch_close(g->fetch);
     if (g->owns_reader)
         hald_reader_close(g->reader);
     hald_buf_free(&g->name);
@@ -130,7 +137,11 @@ void hald_genome_close(hald_genome_src_t *g)
     free(g);
 }
 
-const char *hald_genome_name(const hald_genome_src_t *g) { return hald_reader_name(g->reader); }
+const char *hald_genome_name(const hald_genome_src_t *g)
+{
+    return g->fetch ? hald_genome_fetch_name(g->fetch) : hald_reader_name(g->reader);
+}
+
 uint64_t hald_genome_bytes_in(const hald_genome_src_t *g) { return __atomic_load_n(&g->bytes_in, __ATOMIC_RELAXED); }
 uint64_t hald_genome_bytes_total(const hald_genome_src_t *g) { return g->bytes_total; }
 uint64_t hald_genome_sequences(const hald_genome_src_t *g) { return g->sequences; }
@@ -272,9 +283,138 @@ static int next_chunk(hald_genome_src_t *g, hald_genome_unit_t *u, hald_error_t 
     }
 }
 
+/* ================================================================ a region */
+
+/* Marks the listed sequences the FASTA has, finds the region's sequence
+ * and its first listed site, and sets the starts to scan. */
+static int region_sites(hald_genome_src_t *g, uint64_t *limit, hald_error_t *err)
+{
+    for (size_t i = 0; i < g->sites->n; i++) {
+        uint64_t len;
+        int rc = hald_genome_fetch_length(g->fetch, g->sites->chroms[i].name, &len, NULL, err);
+        if (rc < 0)
+            return rc;
+        g->sites->chroms[i].seen |= rc;
+    }
+    g->sc = hald_sites_find(g->sites, g->name.data, g->name.len);
+    const hald_site_chrom_t *sc = g->sc;
+    if (!sc || sc->n == 0) {
+        *limit = 0; /* nothing listed here */
+        return HALD_OK;
+    }
+    /* Listed sites past the sequence's end are NA rows, as in a whole scan. */
+    if (sc->sites[sc->n - 1].start >= *limit)
+        *limit = sc->sites[sc->n - 1].start + 1;
+    size_t lo = 0, hi = sc->n; /* the first site at or after the region's start */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (sc->sites[mid].start < g->rg_beg)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    g->site_next = lo;
+    return HALD_OK;
+}
+
+static int region_start(hald_genome_src_t *g, const char *path, const char *text,
+                        hald_error_t *err)
+{
+    hald_region_t r;
+    int rc = hald_region_parse(text, &r, err);
+    if (rc != HALD_OK)
+        return rc;
+    if (!(g->fetch = hald_genome_fetch_open(path, err)))
+        return err->code;
+    uint64_t index;
+    rc = hald_genome_fetch_length(g->fetch, r.name, &g->rg_len, &index, err);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return hald_error_set(err, HALD_E_INPUT, "--region %s: %s has no sequence %s", text,
+                              hald_genome_fetch_name(g->fetch), r.name);
+    if (hald_buf_append(&g->name, r.name, strlen(r.name) + 1, err) != HALD_OK)
+        return err->code;
+    g->name.len--; /* kept NUL-terminated, as the stream's names are */
+    g->chrom_index = (int64_t)index;
+    g->sequences = 1;
+    g->rg_beg = r.beg;
+    uint64_t limit = g->rg_len;
+    if (g->sites && (rc = region_sites(g, &limit, err)) != HALD_OK)
+        return rc;
+    g->rg_end = r.end < limit ? r.end : limit;
+    if (g->rg_end < g->rg_beg)
+        g->rg_end = g->rg_beg;
+    g->s_next = g->rg_beg;
+    g->bytes_total = g->rg_end - g->rg_beg;
+    uint64_t b_end = g->rg_end < g->rg_len ? g->rg_end : g->rg_len;
+    g->bases_total = b_end > g->rg_beg ? b_end - g->rg_beg : 0;
+    return HALD_OK;
+}
+
+hald_genome_src_t *hald_genome_open_region(const char *path, const char *region, uint64_t chunk,
+                                           hald_sites_t *sites, hald_error_t *err)
+{
+    hald_genome_src_t *g = calloc(1, sizeof *g);
+    if (!g) {
+        hald_error_set(err, HALD_E_NOMEM, "%s: out of memory", path);
+        return NULL;
+    }
+    g->chunk = chunk == 0 ? HALD_SCAN_CHUNK : chunk > HALD_SCAN_CHUNK_MAX ? HALD_SCAN_CHUNK_MAX : chunk;
+    g->sites = sites;
+    if (region_start(g, path, region, err) != HALD_OK) {
+        hald_genome_close(g);
+        return NULL;
+    }
+    return g;
+}
+
+/* The region's next unit: its bases (with the context, clipped to the
+ * sequence) come straight from the index.  1, or 0 at the region's end. */
+static int region_next(hald_genome_src_t *g, hald_genome_unit_t *u, hald_error_t *err)
+{
+    while (g->s_next < g->rg_end) {
+        uint64_t s_lo = g->s_next;
+        uint64_t s_hi = g->rg_end - s_lo > g->chunk ? s_lo + g->chunk : g->rg_end;
+        uint64_t site_lo = g->site_next, site_hi = site_lo;
+        if (g->sc)
+            while (site_hi < g->sc->n && g->sc->sites[site_hi].start < s_hi)
+                site_hi++;
+        g->s_next = s_hi;
+        g->site_next = site_hi;
+        __atomic_store_n(&g->bytes_in, s_hi - g->rg_beg, __ATOMIC_RELAXED);
+        if (g->sc && site_hi == site_lo)
+            continue; /* no listed site in this chunk */
+        u->chrom_index = (uint64_t)g->chrom_index;
+        u->seq_len = g->rg_len;
+        u->s_lo = s_lo;
+        u->s_hi = s_hi;
+        u->site_lo = site_lo;
+        u->site_hi = site_hi;
+        u->b0 = s_lo > HALD_SCAN_LEFT ? s_lo - HALD_SCAN_LEFT : 0;
+        uint64_t b1 = s_hi + HALD_SCAN_RIGHT < g->rg_len ? s_hi + HALD_SCAN_RIGHT : g->rg_len;
+        if (hald_buf_append(&u->chrom, g->name.data, g->name.len + 1, err) != HALD_OK)
+            return err->code;
+        u->bases.len = 0;
+        if (b1 > u->b0) {
+            uint64_t len;
+            int rc = hald_genome_fetch_range(g->fetch, g->name.data, u->b0, b1, &u->bases, &len, err);
+            if (rc < 0)
+                return rc;
+            if (rc == 0 || len != g->rg_len || u->bases.len != b1 - u->b0)
+                return hald_error_set(err, HALD_E_INPUT, "%s: sequence %s changed while read",
+                                      hald_genome_fetch_name(g->fetch), g->name.data);
+        }
+        return 1;
+    }
+    return 0;
+}
+
 int hald_genome_next(hald_genome_src_t *g, hald_genome_unit_t *u, hald_error_t *err)
 {
     int rc;
+    if (g->fetch)
+        return region_next(g, u, err);
     for (;;) {
         if (!g->active) {
             rc = next_sequence(g, err);

@@ -49,13 +49,23 @@ hald_genome_src_t *hald_genome_open(const char *path, uint64_t chunk, hald_sites
 /* The same over an open reader, which the source does not close. */
 hald_genome_src_t *hald_genome_open_reader(hald_reader_t *r, uint64_t chunk, hald_sites_t *sites,
                                            hald_error_t *err);
+/* Only the site starts of region ("chr", "chr:beg-end", 1-based
+ * inclusive) of the indexed FASTA at path, read through its index chunk by
+ * chunk: the same units a whole scan gives for those starts (bases clipped
+ * to the sequence, seq_len its full length, chrom_index its place in the
+ * index).  With sites, only theirs; every listed sequence the FASTA has is
+ * marked seen.  HALD_E_USAGE when the FASTA has no index (saying how to
+ * make one), HALD_E_INPUT when it has no such sequence. */
+hald_genome_src_t *hald_genome_open_region(const char *path, const char *region, uint64_t chunk,
+                                           hald_sites_t *sites, hald_error_t *err);
 void hald_genome_close(hald_genome_src_t *g);
 const char *hald_genome_name(const hald_genome_src_t *g);
 /* The next unit (reset by the caller): 1, 0 at the end, or negative. */
 int hald_genome_next(hald_genome_src_t *g, hald_genome_unit_t *u, hald_error_t *err);
 
 /* Input bytes consumed (any thread), the input's size when it is a
- * regular file (else 0), and what was read. */
+ * regular file (else 0), and what was read.  With a region: the region's
+ * bases done and in all, so that progress is the region's. */
 uint64_t hald_genome_bytes_in(const hald_genome_src_t *g);
 uint64_t hald_genome_bytes_total(const hald_genome_src_t *g);
 uint64_t hald_genome_sequences(const hald_genome_src_t *g);
