@@ -110,6 +110,54 @@ int hald_scan_chunk(const hald_scan_tables_t *t, const char *bases, uint64_t b0,
  * hald_scan_chunk gives the site. */
 void hald_scan_one(const hald_scan_tables_t *t, const char *bases, uint64_t b0, size_t n,
                    uint64_t seq_len, uint64_t start, char strand, hald_scan_site_t *out);
+/* Scores many given sites at once: each sites[i] has start and strand set
+ * (and name, kept), sorted by start then '+' before '-'; the rest is
+ * filled as hald_scan_one fills it, with the same bits.  Sites close
+ * together share one pass of prefix sums, so a site costs a few
+ * subtractions, not a window. */
+void hald_scan_sites(const hald_scan_tables_t *t, const char *bases, uint64_t b0, size_t n,
+                     uint64_t seq_len, hald_scan_site_t *sites, size_t n_sites);
+
+/* A site's window sums in fixed point, from which its scores come: the
+ * mean lane over its 155 hexamers, the regions model's sum, and how many
+ * of the 155 and of the regions model's used hexamers are invalid (the
+ * regions sum is kept even then).  A window that differs from it in a few
+ * hexamers (a substitution) is these sums plus those rows' differences:
+ * no prefix pass, and the same integers as scanning the changed sequence. */
+typedef struct hald_scan_sums {
+    int64_t mean, regions;
+    uint32_t invalid, used_invalid;
+} hald_scan_sums_t;
+
+/* hald_scan_sites, with each site's sums (zero for a site whose window
+ * leaves the sequence). */
+void hald_scan_sites_sums(const hald_scan_tables_t *t, const char *bases, uint64_t b0, size_t n,
+                          uint64_t seq_len, hald_scan_site_t *sites, hald_scan_sums_t *sums,
+                          size_t n_sites);
+
+/* Rows a substitution changes (its bases and the five hexamers before),
+ * with running sums of their differences per lane, so that any window's
+ * share of them is one subtraction per term. */
+#define HALD_SCAN_CHANGE_MAX 64
+typedef struct hald_scan_change {
+    uint64_t q0;             /* position of the first row */
+    size_t m;
+    uint16_t ref_rows[HALD_SCAN_CHANGE_MAX], alt_rows[HALD_SCAN_CHANGE_MAX];
+    int64_t lanes[HALD_SCAN_LANES][HALD_SCAN_CHANGE_MAX + 1];
+    int32_t invalid[HALD_SCAN_CHANGE_MAX + 1];
+} hald_scan_change_t;
+
+/* Prepares the change of rows q0 .. q0 + m − 1 from ref_rows to alt_rows;
+ * -1 if m > HALD_SCAN_CHANGE_MAX. */
+int hald_scan_change_init(const hald_scan_tables_t *t, hald_scan_change_t *c, uint64_t q0,
+                          const uint16_t *ref_rows, const uint16_t *alt_rows, size_t m);
+
+/* The scores (mean, regions and their NA reasons) of the site (start,
+ * strand) with sums ref once the change is made (the window stays in
+ * place): the same bits as scanning the changed sequence. */
+void hald_scan_alt_sums(const hald_scan_tables_t *t, const hald_scan_change_t *c,
+                        const hald_scan_sums_t *ref, uint64_t start, char strand,
+                        hald_scan_site_t *out);
 
 #ifdef __cplusplus
 }

@@ -39,6 +39,10 @@ char *hald_sink_reserve(hald_sink_t *s, size_t need, hald_error_t *err);
 void hald_sink_advance(hald_sink_t *s, size_t len);
 size_t hald_sink_buffer_size(void);
 
+/* Flushes and returns the descriptor, for a library that writes through
+ * its own buffers (htslib's BGZF); the sink still commits or aborts.
+ * Negative with err when the flush fails. */
+int hald_sink_fd(hald_sink_t *s, hald_error_t *err);
 /* Whether hald_sink_pwrite can patch bytes already written (a regular file). */
 int hald_sink_seekable(const hald_sink_t *s);
 /* Overwrites bytes at absolute offset off (flushes first). */

@@ -46,6 +46,8 @@ typedef struct hald_sites {
     uint64_t total;    /* sites over all chromosomes */
     uint64_t skipped_rows;   /* GTF exon rows skipped: strand '.'/'?', no transcript_id */
     uint64_t skipped_donors; /* GTF '-' donors that would start before 0 */
+    int name_genes;    /* set before reading a GTF: name sites by gene_name (else
+                        * gene_id, else transcript_id) instead of transcript_id */
 } hald_sites_t;
 
 void hald_sites_init(hald_sites_t *s);

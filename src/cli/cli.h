@@ -87,10 +87,16 @@ int cli_scorer(const cli_ctx_t *c, const cli_settings_t *s, hald_scorer_t **out,
  * stdin is not a terminal.  Returns -1 to go on, or an exit code. */
 int cli_input(const cli_command_t *cmd, cli_settings_t *s);
 
+/* The sites of --sites or --gtf, sorted and merged; genes: GTF sites
+ * named by gene rather than transcript. */
+int cli_load_sites(const cli_ctx_t *c, const cli_settings_t *s, const char *func, int genes,
+                   hald_sites_t *sites, hald_error_t *err);
+
 int cmd_score(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s);
 int cmd_scan(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s);
 int cmd_view(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s);
 int cmd_pack(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s);
+int cmd_variants(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s);
 int cmd_pairs(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s);
 int cmd_weights(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s);
 

@@ -361,3 +361,16 @@ void cli_log_na(const cli_ctx_t *c, const char *func, hald_model_set_t models,
                     (unsigned long long)total, detail);
     }
 }
+
+int cli_load_sites(const cli_ctx_t *c, const cli_settings_t *s, const char *func, int genes,
+                   hald_sites_t *sites, hald_error_t *err)
+{
+    sites->name_genes = genes;
+    int rc = s->sites_bed ? hald_sites_read_bed(sites, s->sites_bed, err)
+                          : hald_sites_read_gtf(sites, s->sites_gtf, err);
+    if (rc == HALD_OK)
+        rc = hald_sites_finish(sites, err);
+    if (rc == HALD_OK)
+        cli_log(c, 2, func, "%llu sites on %zu sequences", (unsigned long long)sites->total, sites->n);
+    return rc;
+}

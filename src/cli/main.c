@@ -18,6 +18,7 @@ static cmd_fn command_fn(const cli_command_t *cmd)
     case CMD_VIEW: return cmd_view;
     case CMD_PACK: return cmd_pack;
     case CMD_PAIRS: return cmd_pairs;
+    case CMD_VARIANTS: return cmd_variants;
     default: return cmd_weights;
     }
 }

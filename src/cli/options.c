@@ -87,6 +87,12 @@ static int parse_scan_out(const cli_option_t *o, const char *text, void *dst)
     return hald_scan_out_parse(text, dst);
 }
 
+static int parse_variant_out(const cli_option_t *o, const char *text, void *dst)
+{
+    (void)o;
+    return hald_variant_out_parse(text, dst);
+}
+
 static int parse_strand(const cli_option_t *o, const char *text, void *dst)
 {
     (void)o;
@@ -140,9 +146,18 @@ const cli_option_t CLI_OPTIONS[] = {
     VALUE("shard", 0, "I/N", NULL, CMD_SCORE, "Input", shard_index, parse_shard,
           "I/N with 1 <= I <= N, e.g. 3/16",
           "only the I-th of N record-balanced parts (1-based I) of a packed input"),
-    VALUE("sites", 0, "FILE", NULL, CMD_SCAN, "Input", sites_bed, parse_string, NULL,
+    VALUE("fasta", 0, "FILE", NULL, CMD_VARIANTS, "Input", fasta, parse_string, NULL,
+          "genome FASTA: plain, gzip, bgzip or zstd (random access when bgzip or plain with a .fai "
+          "and, for bgzip, a .gzi beside it)"),
+    VALUE("vcf", 0, "FILE", "-", CMD_VARIANTS, "Input", vcf, parse_string, NULL,
+          "variants: VCF or BCF, plain or bgzip, sorted within each chromosome; '-' is stdin"),
+    VALUE("region", 'r', "REGION", NULL, CMD_SCAN | CMD_VARIANTS, "Input", region, parse_string,
+          NULL, "only CHR or CHR:BEG-END (1-based, inclusive); needs a FASTA with a .fai index"),
+    FLAG("lenient", 0, CMD_VARIANTS, "Input", lenient,
+         "skip and count records whose REF disagrees with the FASTA (default: an error)"),
+    VALUE("sites", 0, "FILE", NULL, CMD_SCAN | CMD_VARIANTS, "Input", sites_bed, parse_string, NULL,
           "score only these sites: BED6 of GT intervals (start of the G, end start + 2, strand)"),
-    VALUE("gtf", 0, "FILE", NULL, CMD_SCAN, "Input", sites_gtf, parse_string, NULL,
+    VALUE("gtf", 0, "FILE", NULL, CMD_SCAN | CMD_VARIANTS, "Input", sites_gtf, parse_string, NULL,
           "score only the donors of a GTF: every exon end but a transcript's last"),
     /* Model */
     VALUE("model", 'm', "M", "mean", CMD_SCORE, "Model", models, parse_models,
@@ -158,7 +173,7 @@ const cli_option_t CLI_OPTIONS[] = {
     FLAG("strict", 0, CMD_SCORE, "Model", strict, "the first unscorable record is an error"),
     FLAG("strict", 0, CMD_PAIRS, "Model", strict, "the first unscorable window is an error"),
     /* Output */
-    VALUE("out", 'o', "PATH", "-", CMD_SCORE | CMD_SCAN | CMD_VIEW | CMD_PAIRS, "Output", out, parse_string, NULL,
+    VALUE("out", 'o', "PATH", "-", CMD_SCORE | CMD_SCAN | CMD_VIEW | CMD_PAIRS | CMD_VARIANTS, "Output", out, parse_string, NULL,
           "output; '-' is stdout; files are written under a temporary name and renamed when complete"),
     VALUE("out", 'o', "PATH", NULL, CMD_PACK, "Output", out, parse_string, NULL,
           "the packed file (written atomically)"),
@@ -166,6 +181,9 @@ const cli_option_t CLI_OPTIONS[] = {
           "tsv or bin", "tsv|bin (bin: docs/binary-format.md; hald view prints it)"),
     VALUE("out-format", 'O', "FMT", "tsv", CMD_SCAN, "Output", scan_out, parse_scan_out,
           "tsv, bed, bedgraph or bin", "tsv|bed|bedgraph|bin"),
+    VALUE("out-format", 'O', "FMT", NULL, CMD_VARIANTS, "Output", variant_out, parse_variant_out,
+          "tsv, vcf, vcf.gz or bcf",
+          "tsv|vcf|vcf.gz|bcf [from the --out name: .vcf, .vcf.gz, .bcf; else tsv]"),
     VALUE("strand", 0, "S", "+", CMD_SCAN, "Output", strand, parse_strand, "+ or -",
           "bedgraph: the strand to show, + or -"),
     NUMBER("frame-size", 0, "N", "4M", CMD_PACK, "Output", frame_size, 1, UINT64_C(256) << 20,
@@ -221,6 +239,13 @@ const cli_command_t CLI_COMMANDS[] = {
      "delta_M = alt_M - ref_M and sigmoid_M = 1/(1+exp(-delta_M)), NA where either window cannot "
      "be scored.  The authors' A5SS share of the distal donor is sigmoid(SD2 - SD1): the pair "
      "with SD1 as ref and SD2 as alt."},
+    {"variants", CMD_VARIANTS, "[options] --fasta genome.fa --vcf calls.vcf[.gz]|calls.bcf",
+     "score what each variant of a VCF does to the donors around it",
+     "Applies each ALT allele (SNVs and indels up to 50 bp; multi-allelic records split) to the "
+     "genome and scores every donor site (GT on plus, AC on minus) that the reference or the "
+     "alternate haplotype has and whose window contains the change: the reference window, the "
+     "alternate window, delta and sigmoid per model.  TSV rows, or the input records with an "
+     "INFO field HAL (the site of largest |delta| per allele and model) as VCF or BCF."},
     {"weights", CMD_WEIGHTS, "[--weights FILE]", "show which weights table is used and its sha256",
      "Prints the weights file a run would load, its sha256 and whether it is the published HAL "
      "table; exit 1 if it cannot be loaded."},

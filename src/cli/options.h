@@ -17,6 +17,7 @@
 #include "hald/score.h"
 #include "hald/score_writer.h"
 #include "hald/site_writer.h"
+#include "hald/variants_run.h"
 
 /* The exit status of a usage error. */
 #define CLI_EXIT_USAGE 1
@@ -40,6 +41,9 @@ enum {
 typedef struct cli_settings {
     const char *in, *out, *weights;
     const char *sites_bed, *sites_gtf;
+    const char *fasta, *vcf, *region;
+    int lenient;
+    hald_variant_out_t variant_out;
     hald_format_t format;
     hald_model_set_t models;
     hald_out_format_t score_out;

@@ -277,6 +277,12 @@ void hald_sink_advance(hald_sink_t *s, size_t len) { s->len += len; }
 
 int hald_sink_seekable(const hald_sink_t *s) { return s->seekable; }
 
+int hald_sink_fd(hald_sink_t *s, hald_error_t *err)
+{
+    int rc = sink_flush(s, err);
+    return rc == HALD_OK ? s->fd : rc;
+}
+
 int hald_sink_pwrite(hald_sink_t *s, uint64_t off, const void *buf, size_t len,
                      hald_error_t *err)
 {

@@ -485,6 +485,193 @@ int hald_scan_chunk(const hald_scan_tables_t *t, const char *bases, uint64_t b0,
     return scan_chunk(t, bases, b0, n, seq_len, s_lo, s_hi, 0, sites, err);
 }
 
+/* Sites scored in one pass of prefix sums: starts at most CLUSTER_SPAN
+ * apart in all, and no gap wider than a window (beyond it a new pass costs
+ * no more than the positions it skips). */
+#define CLUSTER_SPAN 2048
+#define CLUSTER_GAP 160
+enum { CLUSTER_ROWS = CLUSTER_SPAN + 157 }; /* positions first − 80 .. last + 76 */
+
+/* Whether the site's window leaves the sequence: then NA (length). */
+static int outside(const hald_scan_site_t *s, uint64_t seq_len)
+{
+    const strand_terms_t *d = s->strand == '-' ? &MINUS : &PLUS;
+    return s->start < (uint64_t)d->left || s->start + (uint64_t)d->right > seq_len;
+}
+
+/* The window sums of the site at s on strand d: the same integers
+ * site_from_sums adds up, kept apart (and the regions sum made even where
+ * an unknown base makes it NA), so that a variant's alternate window is
+ * these plus a few rows (hald_scan_alt_sums). */
+static void sums_of_site(const hald_scan_tables_t *t, const strand_terms_t *d, const sums_t *v,
+                         int64_t s, hald_scan_sums_t *out)
+{
+    const int64_t(*single)[HALD_N_HEXAMERS + 1] = d->strand == '+' ? t->single_p : t->single_m;
+    const uint16_t *rows = v->rows + (s - v->q0);
+    out->mean = term_sum(v, s, &d->mean);
+    out->regions = term_sum(v, s, &d->range[0]) + term_sum(v, s, &d->range[1]) +
+                   term_sum(v, s, &d->range[2]) + term_sum(v, s, &d->range[3]) +
+                   single[0][rows[d->single_at[0]]] + single[1][rows[d->single_at[1]]] +
+                   single[2][rows[d->single_at[2]]] + single[3][rows[d->single_at[3]]];
+    out->invalid = v->invalid ? term_invalid(v, s, &d->mean) : 0;
+    out->used_invalid = out->invalid ? term_invalid(v, s, &d->used[0]) +
+                                           term_invalid(v, s, &d->used[1]) +
+                                           term_invalid(v, s, &d->used[2])
+                                     : 0;
+}
+
+/* Scores from sums: site_from_sums's arithmetic, so the same bits. */
+static void scores_from_sums(const hald_scan_tables_t *t, const hald_scan_sums_t *m,
+                             hald_scan_site_t *out)
+{
+    out->mean = (double)m->mean * t->mean_scale /
+                (double)(m->invalid < 155 ? 155 - m->invalid : 1);
+    out->na_mean = 0;
+    if (m->used_invalid) {
+        out->regions = NAN;
+        out->na_regions = HALD_NA_UNKNOWN_BASE;
+    } else {
+        out->regions = (double)m->regions * t->regions_scale;
+        out->na_regions = 0;
+    }
+}
+
+/* Scores sites [0, k) (inside the sequence, sorted, within one cluster),
+ * and their sums where sums is not NULL. */
+static void score_cluster(const hald_scan_tables_t *t, const char *bases, uint64_t b0, size_t n,
+                          hald_scan_site_t *sites, hald_scan_sums_t *sums, size_t k)
+{
+    uint16_t rows[CLUSTER_ROWS];
+    uint32_t counts[CLUSTER_ROWS + 1];
+    _Alignas(64) uint64_t ring[HALD_SCAN_RING_WORDS];
+    int64_t q0 = (int64_t)sites[0].start - 80, q_last = (int64_t)sites[k - 1].start + 76;
+    size_t m = (size_t)(q_last - q0 + 1);
+    size_t n_invalid = fill_rows(t, bases, b0, n, q0, q_last, rows);
+    ring_start(ring);
+    sums_t v = {ring, rows, q0, n_invalid ? invalid_counts(rows, m, counts) : NULL, q0};
+    int64_t done = q0; /* prefix slots exist for positions before done */
+    for (size_t i = 0; i < k; i++) {
+        int64_t s = (int64_t)sites[i].start, need = s + 76;
+        if (need >= done) { /* the slots read stay within the ring's last 256 */
+            int64_t upto = need + PREFIX_LEAD < q_last ? need + PREFIX_LEAD : q_last;
+            t->prefix((const hald_scan_row_t *)t->rows, rows + (done - q0), (size_t)(upto + 1 - done),
+                      ring, (size_t)(done - q0));
+            done = upto + 1;
+        }
+        hald_scan_sums_t one;
+        hald_scan_sums_t *m_out = sums ? &sums[i] : &one;
+        sums_of_site(t, sites[i].strand == '-' ? &MINUS : &PLUS, &v, s, m_out);
+        scores_from_sums(t, m_out, &sites[i]);
+    }
+}
+
+void hald_scan_sites_sums(const hald_scan_tables_t *t, const char *bases, uint64_t b0, size_t n,
+                          uint64_t seq_len, hald_scan_site_t *sites, hald_scan_sums_t *sums,
+                          size_t n_sites)
+{
+    size_t i = 0;
+    while (i < n_sites) {
+        hald_scan_site_t *s = &sites[i];
+        unsigned c0 = code_at(bases, b0, n, s->start), c1 = code_at(bases, b0, n, s->start + 1);
+        s->canonical = s->strand == '-' ? (c0 == A && c1 == C) : (c0 == G && c1 == T);
+        s->na_mean = s->na_regions = 0;
+        if (outside(s, seq_len)) {
+            s->mean = s->regions = NAN;
+            s->na_mean = s->na_regions = HALD_NA_LENGTH;
+            if (sums)
+                memset(&sums[i], 0, sizeof sums[i]);
+            i++;
+            continue;
+        }
+        size_t j = i + 1;
+        while (j < n_sites && !outside(&sites[j], seq_len) &&
+               sites[j].start - s->start < CLUSTER_SPAN &&
+               sites[j].start - sites[j - 1].start <= CLUSTER_GAP) {
+            unsigned d0 = code_at(bases, b0, n, sites[j].start);
+            unsigned d1 = code_at(bases, b0, n, sites[j].start + 1);
+            sites[j].canonical = sites[j].strand == '-' ? (d0 == A && d1 == C) : (d0 == G && d1 == T);
+            sites[j].na_mean = 0;
+            j++;
+        }
+        score_cluster(t, bases, b0, n, s, sums ? sums + i : NULL, j - i);
+        i = j;
+    }
+}
+
+void hald_scan_sites(const hald_scan_tables_t *t, const char *bases, uint64_t b0, size_t n,
+                     uint64_t seq_len, hald_scan_site_t *sites, size_t n_sites)
+{
+    hald_scan_sites_sums(t, bases, b0, n, seq_len, sites, NULL, n_sites);
+}
+
+/* A lane's signed entry for a row. */
+static inline int64_t lane_of(const hald_scan_tables_t *t, unsigned row, int lane)
+{
+    return (int64_t)(entry48(t->rows[row] + 6 * lane) - BIAS);
+}
+
+int hald_scan_change_init(const hald_scan_tables_t *t, hald_scan_change_t *c, uint64_t q0,
+                          const uint16_t *ref_rows, const uint16_t *alt_rows, size_t m)
+{
+    if (m > HALD_SCAN_CHANGE_MAX)
+        return -1;
+    c->q0 = q0;
+    c->m = m;
+    memcpy(c->ref_rows, ref_rows, m * sizeof *ref_rows);
+    memcpy(c->alt_rows, alt_rows, m * sizeof *alt_rows);
+    for (int l = 0; l < HALD_SCAN_LANES; l++)
+        c->lanes[l][0] = 0;
+    c->invalid[0] = 0;
+    for (size_t i = 0; i < m; i++) {
+        unsigned r = ref_rows[i], x = alt_rows[i];
+        for (int l = 0; l < HALD_SCAN_LANES; l++)
+            c->lanes[l][i + 1] = c->lanes[l][i] + lane_of(t, x, l) - lane_of(t, r, l);
+        c->invalid[i + 1] = c->invalid[i] + (x == HALD_HEX_INVALID) - (r == HALD_HEX_INVALID);
+    }
+    return 0;
+}
+
+/* The change's rows within positions s + lo .. s + hi: [*a, *b). */
+static inline int change_span(const hald_scan_change_t *c, int64_t s, const term_t *t, size_t *a,
+                              size_t *b)
+{
+    int64_t lo = s + t->lo - (int64_t)c->q0, hi = s + t->hi + 1 - (int64_t)c->q0;
+    if (lo < 0)
+        lo = 0;
+    if (hi > (int64_t)c->m)
+        hi = (int64_t)c->m;
+    *a = (size_t)lo;
+    *b = (size_t)hi;
+    return lo < hi;
+}
+
+void hald_scan_alt_sums(const hald_scan_tables_t *t, const hald_scan_change_t *c,
+                        const hald_scan_sums_t *ref, uint64_t start, char strand,
+                        hald_scan_site_t *out)
+{
+    const strand_terms_t *d = strand == '-' ? &MINUS : &PLUS;
+    const int64_t(*single)[HALD_N_HEXAMERS + 1] = strand == '+' ? t->single_p : t->single_m;
+    int64_t s = (int64_t)start;
+    hald_scan_sums_t x = *ref;
+    size_t a, b;
+    if (change_span(c, s, &d->mean, &a, &b)) {
+        x.mean += c->lanes[d->mean.lane][b] - c->lanes[d->mean.lane][a];
+        x.invalid = (uint32_t)((int32_t)x.invalid + c->invalid[b] - c->invalid[a]);
+        for (int k = 0; k < 4; k++)
+            if (change_span(c, s, &d->range[k], &a, &b))
+                x.regions += c->lanes[d->range[k].lane][b] - c->lanes[d->range[k].lane][a];
+        for (int k = 0; k < 4; k++) {
+            int64_t j = s + d->single_at[k] - (int64_t)c->q0;
+            if (j >= 0 && j < (int64_t)c->m)
+                x.regions += single[k][c->alt_rows[j]] - single[k][c->ref_rows[j]];
+        }
+        for (int k = 0; k < 3; k++)
+            if (change_span(c, s, &d->used[k], &a, &b))
+                x.used_invalid = (uint32_t)((int32_t)x.used_invalid + c->invalid[b] - c->invalid[a]);
+    }
+    scores_from_sums(t, &x, out);
+}
+
 void hald_scan_one(const hald_scan_tables_t *t, const char *bases, uint64_t b0, size_t n,
                    uint64_t seq_len, uint64_t start, char strand, hald_scan_site_t *out)
 {
@@ -492,27 +679,5 @@ void hald_scan_one(const hald_scan_tables_t *t, const char *bases, uint64_t b0, 
     out->start = start;
     out->strand = strand;
     out->name = UINT32_MAX;
-    unsigned c0 = code_at(bases, b0, n, start), c1 = code_at(bases, b0, n, start + 1);
-    out->canonical = strand == '+' ? (c0 == G && c1 == T) : (c0 == A && c1 == C);
-    const strand_terms_t *d = strand == '-' ? &MINUS : &PLUS;
-    if (start < (uint64_t)d->left || start + (uint64_t)d->right > seq_len) {
-        out->mean = out->regions = NAN;
-        out->na_mean = out->na_regions = HALD_NA_LENGTH;
-        return;
-    }
-    /* The same prefix sums as a chunk, over this one window: the same
-     * integers, so the same bits as a full scan gives the site. */
-    enum { M = 157 }; /* positions start − 80 .. start + 76 */
-    uint16_t rows[M];
-    uint32_t counts[M + 1];
-    _Alignas(64) uint64_t ring[HALD_SCAN_RING_WORDS];
-    int64_t q0 = (int64_t)start - 80;
-    fill_rows(t, bases, b0, n, q0, q0 + M - 1, rows);
-    ring_start(ring);
-    t->prefix((const hald_scan_row_t *)t->rows, rows, M, ring, 0);
-    sums_t v = {ring, rows, q0, invalid_counts(rows, M, counts), q0};
-    if (strand == '-')
-        site_from_sums(t, &MINUS, &v, (int64_t)start, 0, out);
-    else
-        site_from_sums(t, &PLUS, &v, (int64_t)start, 0, out);
+    hald_scan_sites(t, bases, b0, n, seq_len, out, 1);
 }

@@ -328,6 +328,8 @@ typedef struct gtf_exon {
 typedef struct gtf_tx {
     size_t id_off;
     uint32_t id_len;
+    uint32_t label_len;      /* the sites' name: the id, or the gene's */
+    size_t label_off;
     uint32_t chrom;
     uint32_t hash;
     uint32_t name_off; /* in the chrom's arena once a donor needs it */
@@ -387,7 +389,8 @@ static int tx_rehash(gtf_state_t *g)
 }
 
 /* The index of transcript (id, chrom, strand), interned if new. */
-static int tx_get(gtf_state_t *g, field_t id, size_t chrom, char strand, uint32_t *out)
+static int tx_get(gtf_state_t *g, field_t id, field_t label, size_t chrom, char strand,
+                  uint32_t *out)
 {
     if ((g->ntx + 1) * 2 > g->nslots && tx_rehash(g) < 0)
         return -1;
@@ -399,19 +402,26 @@ static int tx_get(gtf_state_t *g, field_t id, size_t chrom, char strand, uint32_
             return 0;
         }
     }
-    if (g->ntx >= UINT32_MAX - 1 || id.n >= UINT32_MAX ||
+    int own_label = label.p != id.p;
+    size_t bytes = id.n + (own_label ? label.n : 0);
+    if (g->ntx >= UINT32_MAX - 1 || id.n >= UINT32_MAX || label.n >= UINT32_MAX ||
         grow((void **)&g->tx, &g->cap_tx, g->ntx + 1, sizeof *g->tx) < 0 ||
-        grow((void **)&g->ids, &g->ids_cap, g->ids_len + id.n, 1) < 0)
+        grow((void **)&g->ids, &g->ids_cap, g->ids_len + bytes, 1) < 0)
         return -1;
     gtf_tx_t *t = &g->tx[g->ntx];
-    t->id_off = g->ids_len;
+    t->id_off = t->label_off = g->ids_len;
     t->id_len = (uint32_t)id.n;
+    t->label_len = (uint32_t)label.n;
+    if (own_label) {
+        t->label_off = g->ids_len + id.n;
+        memcpy(g->ids + t->label_off, label.p, label.n);
+    }
     t->chrom = (uint32_t)chrom;
     t->hash = h;
     t->name_off = NO_TX_NAME;
     t->strand = strand;
     memcpy(g->ids + g->ids_len, id.p, id.n);
-    g->ids_len += id.n;
+    g->ids_len += bytes;
     g->slots[j] = (uint32_t)++g->ntx;
     *out = (uint32_t)(g->ntx - 1);
     return 0;
@@ -503,10 +513,14 @@ static int gtf_row(hald_sites_t *s, gtf_state_t *g, const hald_lines_t *in, cons
         s->skipped_rows++;
         return 0;
     }
+    field_t label = id;
+    if (s->name_genes && !(find_attr(f[8], "gene_name", &label) && label.n) &&
+        !(find_attr(f[8], "gene_id", &label) && label.n))
+        label = id;
     size_t ci;
     uint32_t ti;
     if (f[0].n == 0 || chrom_get(s, f[0].p, f[0].n, hint, &ci) < 0 ||
-        tx_get(g, id, ci, f[6].p[0], &ti) < 0 ||
+        tx_get(g, id, label, ci, f[6].p[0], &ti) < 0 ||
         grow((void **)&g->ex, &g->cap_ex, g->nex + 1, sizeof *g->ex) < 0)
         return hald_error_set(err, f[0].n ? HALD_E_NOMEM : HALD_E_INPUT,
                               "%s: line %llu: %s", in->name, (unsigned long long)in->lineno,
@@ -541,7 +555,7 @@ static int add_donor(hald_sites_t *s, const gtf_state_t *g, gtf_tx_t *t, uint64_
     hald_site_chrom_t *c = &s->chroms[t->chrom];
     int rc = 0;
     if (t->name_off == NO_TX_NAME)
-        rc = chrom_add_name(c, g->ids + t->id_off, t->id_len, &t->name_off);
+        rc = chrom_add_name(c, g->ids + t->label_off, t->label_len, &t->name_off);
     if (!rc)
         rc = chrom_add_site(c, start, t->strand, t->name_off);
     if (rc)

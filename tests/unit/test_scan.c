@@ -149,6 +149,44 @@ static void check_against_direct(fixture_t *f, hald_cpu_t cpu)
     free(seq);
 }
 
+/* Many given sites at once (every GT and AC of the scan, plus positions
+ * with neither, sparse and dense, near the ends): the bits of each site
+ * scored alone. */
+static void test_sites_equal_one(void **state)
+{
+    fixture_t *f = *state;
+    hald_scorer_init(&f->scorer, &f->w, HALD_CPU_SCALAR, 0);
+    use_tables(f);
+    size_t n = 20000;
+    char *seq = random_seq(n, 7);
+    hald_scan_site_t *sites = calloc(2 * n, sizeof *sites);
+    assert_non_null(sites);
+    size_t k = 0;
+    for (size_t p = 0; p < n; p += (p > 5000 && p < 9000) ? 211 : 1 + p % 5) {
+        sites[k].start = p;
+        sites[k++].strand = '+';
+        if (p % 3 == 0) {
+            sites[k].start = p;
+            sites[k++].strand = '-';
+        }
+    }
+    for (size_t i = 0; i < k; i++)
+        sites[i].name = (uint32_t)i;
+    hald_scan_sites(f->tables, seq, 0, n, n, sites, k);
+    size_t scored = 0;
+    for (size_t i = 0; i < k; i++) {
+        hald_scan_site_t one;
+        hald_scan_one(f->tables, seq, 0, n, n, sites[i].start, sites[i].strand, &one);
+        assert_int_equal(sites[i].name, i); /* kept */
+        one.name = sites[i].name;
+        assert_memory_equal(&one, &sites[i], sizeof one);
+        scored += !isnan(sites[i].mean);
+    }
+    assert_true(scored > k / 2 && scored < k);
+    free(sites);
+    free(seq);
+}
+
 static void test_scan_equals_direct_scalar(void **state) { check_against_direct(*state, HALD_CPU_SCALAR); }
 
 static void test_scan_equals_direct_avx2(void **state)
@@ -279,6 +317,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scan_equals_direct_scalar),
         cmocka_unit_test(test_scan_equals_direct_avx2),
+        cmocka_unit_test(test_sites_equal_one),
         cmocka_unit_test(test_chunks_give_the_same_bits),
         cmocka_unit_test(test_mean_only_gives_the_same_means),
         cmocka_unit_test(test_huge_weight_is_refused),

@@ -1,0 +1,427 @@
+/* The VCF source: see vcf_source.h. */
+#include "vcf_source.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <htslib/hfile.h>
+#include <htslib/bgzf.h>
+#include <htslib/khash_str2int.h>
+
+#include "hald/variant.h"
+#include "hald/variants_run.h"
+#include "genome_fetch.h"
+#include "region.h"
+
+/* Records per unit, and the widest span of positions a unit covers (its
+ * bases are shipped whole). */
+#define UNIT_RECORDS 2048
+#define UNIT_SPAN (UINT64_C(1) << 20)
+#define REC_HEAD (8 + 8 + 4 + 4)
+
+struct hald_vcf_src {
+    htsFile *fp;
+    bcf_hdr_t *hdr;
+    char *name;              /* the VCF, for messages */
+    hald_genome_fetch_t *genome;
+    char *fasta_name;
+    int keep;
+    int has_region;
+    hald_region_t region;
+    /* the chromosome loaded */
+    hald_buf_t seq;
+    char *chrom;             /* its name, or NULL */
+    void *done_chroms;       /* names whose records are behind us */
+    uint64_t last_pos;
+    /* reading */
+    bcf1_t *pending;         /* read ahead: the next unit's first record */
+    uint64_t records;        /* records read */
+    uint64_t bytes;          /* atomic: compressed bytes read, for progress */
+    hald_buf_t alts;         /* ALT alleles joined, for a unit */
+    /* kept records, oldest first, and spare ones: the reading side (next)
+     * and the writing side (take) run on different threads */
+    pthread_mutex_t lock;
+    bcf1_t **queue;
+    size_t q_head, q_len, q_cap;
+    bcf1_t **spare;
+    size_t n_spare, spare_cap;
+};
+
+/* ---------------------------------------------------------------- records */
+
+static bcf1_t *new_record(hald_vcf_src_t *s)
+{
+    pthread_mutex_lock(&s->lock);
+    bcf1_t *rec = s->n_spare ? s->spare[--s->n_spare] : NULL;
+    pthread_mutex_unlock(&s->lock);
+    return rec ? rec : bcf_init();
+}
+
+void hald_vcf_src_recycle(hald_vcf_src_t *s, bcf1_t *rec)
+{
+    if (!rec)
+        return;
+    pthread_mutex_lock(&s->lock);
+    if (s->n_spare == s->spare_cap) {
+        size_t cap = s->spare_cap ? 2 * s->spare_cap : 64;
+        bcf1_t **p = realloc(s->spare, cap * sizeof *p);
+        if (!p) {
+            pthread_mutex_unlock(&s->lock);
+            bcf_destroy(rec);
+            return;
+        }
+        s->spare = p;
+        s->spare_cap = cap;
+    }
+    s->spare[s->n_spare++] = rec;
+    pthread_mutex_unlock(&s->lock);
+}
+
+static int enqueue(hald_vcf_src_t *s, bcf1_t *rec, hald_error_t *err)
+{
+    pthread_mutex_lock(&s->lock);
+    int rc = HALD_OK;
+    if (s->q_len == s->q_cap) {
+        size_t cap = s->q_cap ? 2 * s->q_cap : 1024;
+        bcf1_t **q = malloc(cap * sizeof *q);
+        if (q) {
+            for (size_t i = 0; i < s->q_len; i++)
+                q[i] = s->queue[(s->q_head + i) % s->q_cap];
+            free(s->queue);
+            s->queue = q;
+            s->q_cap = cap;
+            s->q_head = 0;
+        } else {
+            rc = hald_error_set(err, HALD_E_NOMEM, "%s: out of memory", s->name);
+        }
+    }
+    if (rc == HALD_OK)
+        s->queue[(s->q_head + s->q_len++) % s->q_cap] = rec;
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+bcf1_t *hald_vcf_src_take(hald_vcf_src_t *s)
+{
+    pthread_mutex_lock(&s->lock);
+    bcf1_t *rec = NULL;
+    if (s->q_len) {
+        rec = s->queue[s->q_head];
+        s->q_head = (s->q_head + 1) % s->q_cap;
+        s->q_len--;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rec;
+}
+
+/* What htslib's error bits mean, for the message. */
+static const char *parse_problem(int code)
+{
+    if (code & BCF_ERR_NCOLS)
+        return "too few columns (a VCF line has at least 8)";
+    if (code & BCF_ERR_CTG_INVALID)
+        return "invalid CHROM";
+    if (code & BCF_ERR_TAG_INVALID)
+        return "an INFO or FORMAT field that does not parse";
+    if (code & BCF_ERR_CHAR)
+        return "invalid characters";
+    if (code & BCF_ERR_LIMITS)
+        return "a value beyond htslib's limits (POS, lengths)";
+    return "a line that does not parse (htslib's message is above)";
+}
+
+static void update_bytes(hald_vcf_src_t *s)
+{
+    uint64_t at = 0;
+    if (s->fp->is_bgzf)
+        at = (uint64_t)htell(s->fp->fp.bgzf->fp);
+    else if (s->fp->format.compression == no_compression)
+        at = (uint64_t)htell(s->fp->fp.hfile);
+    __atomic_store_n(&s->bytes, at, __ATOMIC_RELAXED);
+}
+
+/* htslib fills the columns a text line lacks with '.': a line cut
+ * short (fewer than 8 columns) must not pass for a record without ALT.
+ * Its parser cuts the line at the tabs it reads, so both count. */
+static int columns_missing(const hald_vcf_src_t *s)
+{
+    if (s->fp->format.format != vcf)
+        return 0;
+    const kstring_t *line = &s->fp->line;
+    size_t tabs = 0;
+    for (size_t i = 0; i < line->l && tabs < 7; i++)
+        tabs += line->s[i] == '\t' || line->s[i] == '\0';
+    return tabs < 7;
+}
+
+/* The next record: 1, 0 at the end, negative on a line that does not parse. */
+static int read_record(hald_vcf_src_t *s, bcf1_t **out, hald_error_t *err)
+{
+    bcf1_t *rec = new_record(s);
+    if (!rec)
+        return hald_error_set(err, HALD_E_NOMEM, "%s: out of memory", s->name);
+    int rc = bcf_read(s->fp, s->hdr, rec);
+    if (rc == -1) {
+        hald_vcf_src_recycle(s, rec);
+        return 0;
+    }
+    s->records++;
+    if ((s->records & 1023) == 0)
+        update_bytes(s);
+    if (rc >= 0 && columns_missing(s)) {
+        hald_vcf_src_recycle(s, rec);
+        return hald_error_set(err, HALD_E_INPUT, "%s: record %llu: %s", s->name,
+                              (unsigned long long)s->records, parse_problem(BCF_ERR_NCOLS));
+    }
+    if (rc < -1 || (rec->errcode & ~BCF_ERR_CTG_UNDEF) || bcf_unpack(rec, BCF_UN_STR) != 0) {
+        int code = rec->errcode;
+        hald_vcf_src_recycle(s, rec);
+        return hald_error_set(err, HALD_E_INPUT, "%s: record %llu: %s", s->name,
+                              (unsigned long long)s->records, parse_problem(code));
+    }
+    *out = rec;
+    return 1;
+}
+
+/* ---------------------------------------------------------------- opening */
+
+static int parse_region(hald_vcf_src_t *s, const char *region, hald_error_t *err)
+{
+    if (!region)
+        return HALD_OK;
+    s->has_region = 1;
+    return hald_region_parse(region, &s->region, err);
+}
+
+hald_vcf_src_t *hald_vcf_src_open(const char *vcf, const char *fasta, const char *region,
+                                  int keep_records, hald_error_t *err)
+{
+    hald_vcf_src_t *s = calloc(1, sizeof *s);
+    if (!s) {
+        hald_error_set(err, HALD_E_NOMEM, "out of memory");
+        return NULL;
+    }
+    s->keep = keep_records;
+    pthread_mutex_init(&s->lock, NULL);
+    s->name = strdup(strcmp(vcf, "-") == 0 ? "stdin" : vcf);
+    s->fasta_name = strdup(fasta);
+    s->done_chroms = khash_str2int_init();
+    int rc = s->name && s->fasta_name && s->done_chroms
+                 ? HALD_OK
+                 : hald_error_set(err, HALD_E_NOMEM, "out of memory");
+    if (rc == HALD_OK)
+        rc = parse_region(s, region, err);
+    if (rc == HALD_OK && !(s->fp = hts_open(vcf, "r")))
+        rc = hald_error_set_errno(err, HALD_E_IO, errno, "%s: cannot open", s->name);
+    if (rc == HALD_OK && s->fp->format.category != variant_data)
+        rc = hald_error_set(err, HALD_E_INPUT, "%s: not a VCF or BCF file", s->name);
+    if (rc == HALD_OK && !(s->hdr = bcf_hdr_read(s->fp)))
+        rc = hald_error_set(err, HALD_E_INPUT, "%s: the VCF header does not parse", s->name);
+    if (rc == HALD_OK && !(s->genome = hald_genome_fetch_open(fasta, err)))
+        rc = err->code;
+    if (rc != HALD_OK) {
+        hald_vcf_src_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+void hald_vcf_src_close(hald_vcf_src_t *s)
+{
+    if (!s)
+        return;
+    if (s->hdr)
+        bcf_hdr_destroy(s->hdr);
+    if (s->fp)
+        hts_close(s->fp);
+    hald_genome_fetch_close(s->genome);
+    if (s->done_chroms)
+        khash_str2int_destroy_free(s->done_chroms);
+    if (s->pending)
+        bcf_destroy(s->pending);
+    for (bcf1_t *r; (r = hald_vcf_src_take(s));)
+        bcf_destroy(r);
+    for (size_t i = 0; i < s->n_spare; i++)
+        bcf_destroy(s->spare[i]);
+    free(s->queue);
+    free(s->spare);
+    hald_buf_free(&s->seq);
+    hald_buf_free(&s->alts);
+    free(s->chrom);
+    free(s->name);
+    free(s->fasta_name);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}
+
+const char *hald_vcf_src_name(const hald_vcf_src_t *s) { return s->name; }
+const bcf_hdr_t *hald_vcf_src_header(const hald_vcf_src_t *s) { return s->hdr; }
+uint64_t hald_vcf_src_records(const hald_vcf_src_t *s) { return s->records; }
+
+uint64_t hald_vcf_src_bytes_in(const hald_vcf_src_t *s)
+{
+    return __atomic_load_n(&s->bytes, __ATOMIC_RELAXED);
+}
+
+/* ---------------------------------------------------------------- units */
+
+/* Loads the record's chromosome when it is not the one loaded. */
+static int load_chrom(hald_vcf_src_t *s, const char *chrom, const bcf1_t *rec, hald_error_t *err)
+{
+    if (s->chrom && strcmp(s->chrom, chrom) == 0)
+        return HALD_OK;
+    if (khash_str2int_has_key(s->done_chroms, chrom))
+        return hald_error_set(err, HALD_E_INPUT,
+                              "%s: record %llu (%s:%lld): not sorted: the records of %s are not "
+                              "together (sort with bcftools sort)",
+                              s->name, (unsigned long long)s->records, chrom,
+                              (long long)rec->pos + 1, chrom);
+    if (s->chrom) {
+        if (khash_str2int_inc(s->done_chroms, s->chrom) < 0)
+            return hald_error_set(err, HALD_E_NOMEM, "%s: out of memory", s->name);
+        s->chrom = NULL; /* the table owns the name now */
+    }
+    int rc = hald_genome_fetch_seq(s->genome, chrom, &s->seq, err);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return hald_error_set(err, HALD_E_INPUT, "%s: record %llu (%s:%lld): %s has no sequence %s",
+                              s->name, (unsigned long long)s->records, chrom,
+                              (long long)rec->pos + 1, s->fasta_name, chrom);
+    if (!(s->chrom = strdup(chrom)))
+        return hald_error_set(err, HALD_E_NOMEM, "%s: out of memory", s->name);
+    s->last_pos = 0;
+    return HALD_OK;
+}
+
+static int in_region(const hald_vcf_src_t *s, const char *chrom, const bcf1_t *rec)
+{
+    if (!s->has_region)
+        return 1;
+    if (strcmp(chrom, s->region.name) != 0)
+        return 0;
+    uint64_t beg = (uint64_t)rec->pos, end = beg + (uint64_t)(rec->rlen > 0 ? rec->rlen : 1);
+    return end > s->region.beg && beg < s->region.end;
+}
+
+static int add_record(hald_vcf_src_t *s, hald_vcf_unit_t *u, const bcf1_t *rec, hald_error_t *err)
+{
+    const char *ref = rec->d.allele[0];
+    size_t ref_len = strlen(ref);
+    s->alts.len = 0;
+    for (int i = 1; i < rec->n_allele; i++)
+        if ((i > 1 && hald_buf_append(&s->alts, ",", 1, err) != HALD_OK) ||
+            hald_buf_append(&s->alts, rec->d.allele[i], strlen(rec->d.allele[i]), err) != HALD_OK)
+            return err->code;
+    if (ref_len > UINT32_MAX || s->alts.len > UINT32_MAX)
+        return hald_error_set(err, HALD_E_INPUT, "%s: record %llu: alleles longer than 4 GB",
+                              s->name, (unsigned long long)s->records);
+    char *p = hald_buf_reserve(&u->records, REC_HEAD + ref_len + s->alts.len, err);
+    if (!p)
+        return err->code;
+    uint64_t head[2] = {(uint64_t)rec->pos, s->records};
+    uint32_t lens[2] = {(uint32_t)ref_len, (uint32_t)s->alts.len};
+    memcpy(p, head, sizeof head);
+    memcpy(p + 16, lens, sizeof lens);
+    memcpy(p + REC_HEAD, ref, ref_len);
+    if (s->alts.len)
+        memcpy(p + REC_HEAD + ref_len, s->alts.data, s->alts.len);
+    u->records.len += REC_HEAD + ref_len + s->alts.len;
+    u->n_records++;
+    return HALD_OK;
+}
+
+int hald_vcf_src_next(hald_vcf_src_t *s, hald_vcf_unit_t *u, hald_error_t *err)
+{
+    uint64_t first = 0, end = 0; /* positions: the first record's, and past the last REF */
+    int rc;
+    for (;;) {
+        bcf1_t *rec = s->pending;
+        s->pending = NULL;
+        if (!rec && (rc = read_record(s, &rec, err)) <= 0) {
+            if (rc < 0)
+                return rc;
+            break;
+        }
+        const char *chrom = bcf_seqname_safe(s->hdr, rec);
+        if (!in_region(s, chrom, rec)) {
+            hald_vcf_src_recycle(s, rec);
+            continue;
+        }
+        if (u->n_records &&
+            (strcmp(chrom, u->chrom.data) != 0 || u->n_records >= UNIT_RECORDS ||
+             (uint64_t)rec->pos - first > UNIT_SPAN)) {
+            s->pending = rec;
+            break;
+        }
+        if (u->n_records == 0) {
+            if ((rc = load_chrom(s, chrom, rec, err)) != HALD_OK ||
+                (rc = hald_buf_append(&u->chrom, chrom, strlen(chrom) + 1, err)) != HALD_OK) {
+                hald_vcf_src_recycle(s, rec);
+                return rc;
+            }
+            first = end = (uint64_t)rec->pos;
+        }
+        if ((uint64_t)rec->pos < s->last_pos) {
+            hald_vcf_src_recycle(s, rec);
+            return hald_error_set(err, HALD_E_INPUT,
+                                  "%s: record %llu (%s:%lld): not sorted: after %s:%llu (sort with "
+                                  "bcftools sort)",
+                                  s->name, (unsigned long long)s->records, chrom,
+                                  (long long)rec->pos + 1, chrom, (unsigned long long)s->last_pos + 1);
+        }
+        s->last_pos = (uint64_t)rec->pos;
+        /* REFs beyond the longest scored need no bases: they are skipped. */
+        size_t ref_len = strlen(rec->d.allele[0]);
+        uint64_t ref_end = (uint64_t)rec->pos +
+                           (ref_len > HALD_VARIANT_MAX_ALLELE ? HALD_VARIANT_MAX_ALLELE + 1 : ref_len);
+        if (ref_end > end)
+            end = ref_end;
+        rc = add_record(s, u, rec, err);
+        if (rc == HALD_OK && s->keep)
+            rc = enqueue(s, rec, err);
+        else
+            hald_vcf_src_recycle(s, rec);
+        if (rc != HALD_OK)
+            return rc;
+    }
+    update_bytes(s);
+    if (u->n_records == 0)
+        return 0;
+    /* The bases every record's sites need, clipped to the sequence. */
+    uint64_t seq_len = s->seq.len;
+    uint64_t b0 = first > HALD_VARIANT_CONTEXT ? first - HALD_VARIANT_CONTEXT : 0;
+    uint64_t b1 = end + HALD_VARIANT_CONTEXT < seq_len ? end + HALD_VARIANT_CONTEXT : seq_len;
+    if (b0 > b1)
+        b0 = b1;
+    u->seq_len = seq_len;
+    u->b0 = b0;
+    return hald_buf_append(&u->bases, s->seq.data ? s->seq.data + b0 : "", (size_t)(b1 - b0), err) == HALD_OK
+               ? 1
+               : err->code;
+}
+
+int hald_vcf_rec_decode(const char **p, const char *end, hald_vcf_rec_t *r)
+{
+    if (*p == end)
+        return 0;
+    if ((size_t)(end - *p) < REC_HEAD)
+        return -1;
+    uint64_t head[2];
+    uint32_t lens[2];
+    memcpy(head, *p, sizeof head);
+    memcpy(lens, *p + 16, sizeof lens);
+    const char *q = *p + REC_HEAD;
+    if ((size_t)(end - q) < (size_t)lens[0] + lens[1])
+        return -1;
+    r->pos = head[0];
+    r->number = head[1];
+    r->ref = q;
+    r->ref_len = lens[0];
+    r->alts = q + lens[0];
+    r->alts_len = lens[1];
+    *p = q + lens[0] + lens[1];
+    return 1;
+}

@@ -1,0 +1,73 @@
+/* hald (internal) — the VCF source: variants (VCF or BCF, read with
+ * htslib) with the bases of the genome around them, as units of work.
+ *
+ * Rank 0 reads records in file order and loads each chromosome's sequence
+ * once (genome_fetch.h), so memory is the largest chromosome plus the
+ * units in flight.  A unit is a run of records of one chromosome, shipped
+ * with its bases [b0, b0 + n): HALD_VARIANT_CONTEXT around every REF,
+ * clipped to the sequence.  Records travel as
+ *
+ *   per record: u64 pos (0-based), u64 number (1-based, for messages),
+ *               u32 REF length, u32 ALT field length, REF, ALT (as in the
+ *               VCF: comma-separated alleles)
+ *
+ * For VCF or BCF output the source also keeps each record dealt (the
+ * htslib record), to be written again in order by the writer. */
+#ifndef HALD_SOURCES_VCF_SOURCE_H
+#define HALD_SOURCES_VCF_SOURCE_H
+
+#include <stdint.h>
+
+#include <htslib/vcf.h>
+
+#include "../runner/unit.h"
+
+typedef struct hald_vcf_unit {
+    hald_unit_t base;
+    /* to the worker */
+    uint64_t n_records;
+    uint64_t seq_len, b0;
+    hald_buf_t chrom;        /* the chromosome's name, with its NUL */
+    hald_buf_t records;
+    hald_buf_t bases;        /* the bulk */
+} hald_vcf_unit_t;
+
+#define HALD_VCF_UNIT_FIELDS(type, member)                   \
+    HALD_UNIT_U64(type, member.n_records, HALD_TO_WORKER),   \
+    HALD_UNIT_U64(type, member.seq_len, HALD_TO_WORKER),     \
+    HALD_UNIT_U64(type, member.b0, HALD_TO_WORKER),          \
+    HALD_UNIT_BUF(type, member.chrom, HALD_TO_WORKER),       \
+    HALD_UNIT_BUF(type, member.records, HALD_TO_WORKER),     \
+    HALD_UNIT_BUF(type, member.bases, HALD_TO_WORKER)
+
+typedef struct hald_vcf_src hald_vcf_src_t;
+
+/* Opens the VCF ("-": stdin) and the FASTA.  region: "chr" or
+ * "chr:beg-end" (NULL: all), records overlapping it only.  keep_records:
+ * keep the htslib records for the writer. */
+hald_vcf_src_t *hald_vcf_src_open(const char *vcf, const char *fasta, const char *region,
+                                  int keep_records, hald_error_t *err);
+void hald_vcf_src_close(hald_vcf_src_t *s);
+const char *hald_vcf_src_name(const hald_vcf_src_t *s);
+const bcf_hdr_t *hald_vcf_src_header(const hald_vcf_src_t *s);
+/* The next unit (reset by the caller): 1, 0 at the end, or negative with
+ * err naming the file, the record and the reason. */
+int hald_vcf_src_next(hald_vcf_src_t *s, hald_vcf_unit_t *u, hald_error_t *err);
+/* The oldest record kept and not yet taken (NULL: none); give it back
+ * with recycle once written. */
+bcf1_t *hald_vcf_src_take(hald_vcf_src_t *s);
+void hald_vcf_src_recycle(hald_vcf_src_t *s, bcf1_t *rec);
+uint64_t hald_vcf_src_records(const hald_vcf_src_t *s);
+uint64_t hald_vcf_src_bytes_in(const hald_vcf_src_t *s);
+
+/* One record of a unit, pointing into its buffer. */
+typedef struct hald_vcf_rec {
+    uint64_t pos, number;
+    const char *ref, *alts;
+    uint32_t ref_len, alts_len;
+} hald_vcf_rec_t;
+
+/* The record at *p (advanced past it): 1, 0 at the end, -1 if cut. */
+int hald_vcf_rec_decode(const char **p, const char *end, hald_vcf_rec_t *r);
+
+#endif

@@ -1,0 +1,116 @@
+# hald variants on real sequence (GRCh38 chr22, 300 kb) and the small
+# multi-sequence genome of the vectors: SNV scores equal hald scan of a
+# copy of the genome with the SNVs applied; the VCF output read back by
+# bcftools equals the TSV's best rows; every output form, threads and
+# ranks give the same bytes; bad records are named.
+. "$(dirname "$0")/common.bash"
+T=$E2E_TMP
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+TOOLS="$HALD_SOURCE_DIR/tests/tools"
+cat "$VEC/scan.fa" "$HALD_SHARED_DIR"/data/hg38_chr22_*.fa >"$T/g.fa"
+hv() { "$HALD_BIN" variants -q --fasta "$T/g.fa" "$@"; }
+
+# SNVs 400 bases apart: no window holds two, so one copy of the genome
+# with all of them applied is each SNV's alternate genome.
+python3 "$TOOLS/hald_randvcf.py" "$T/g.fa" 600 11 --min-gap 400 >"$T/snv.vcf"
+hv --vcf "$T/snv.vcf" -o "$T/snv.tsv" || fail "variants on SNVs exited non-zero"
+python3 "$TOOLS/hald_vcfcheck.py" apply "$T/g.fa" "$T/snv.vcf" "$T/alt.fa"
+python3 "$TOOLS/hald_vcfcheck.py" bed "$T/snv.tsv" >"$T/sites.bed"
+"$HALD_BIN" scan -q --in "$T/g.fa" --sites "$T/sites.bed" -o "$T/ref_scan.tsv"
+"$HALD_BIN" scan -q --in "$T/alt.fa" --sites "$T/sites.bed" -o "$T/alt_scan.tsv"
+# chrom start strand -> scores, from the scan; then each row's scores.
+scores_of() { awk -F'\t' 'NR > 1 { print $1 "\t" $2 "\t" $4 "\t" $5 "\t" $6 }' "$1" | sort; }
+pick() { awk -F'\t' -v a="$2" -v b="$3" 'NR > 1 { print $1 "\t" $5 "\t" $7 "\t" $a "\t" $b }' "$1" | sort -u; }
+check "SNVs: reference scores are hald scan's of the genome" \
+    bash -c "diff <(pick '$T/snv.tsv' 10 14) <(scores_of '$T/ref_scan.tsv' | grep -F -f <(pick '$T/snv.tsv' 10 14 | cut -f1-3))"
+check "SNVs: alternate scores are hald scan's of the mutated genome" \
+    bash -c "diff <(pick '$T/snv.tsv' 11 15) <(scores_of '$T/alt_scan.tsv' | grep -F -f <(pick '$T/snv.tsv' 11 15 | cut -f1-3))"
+check "SNVs: many sites, created and destroyed donors among them" \
+    bash -c "[ \$(wc -l <'$T/snv.tsv') -gt 5000 ] && awk -F'\t' '\$8 == \"no\" && \$9 == \"yes\"' '$T/snv.tsv' | grep -q . && awk -F'\t' '\$8 == \"yes\" && \$9 == \"no\"' '$T/snv.tsv' | grep -q ."
+check "SNVs: gt_ref/gt_alt are the dinucleotides of each haplotype" \
+    bash -c "awk -F'\t' 'NR > 1 && \$8 == \"no\" && \$9 == \"no\"' '$T/snv.tsv' | grep -q . && exit 1 || true"
+check "delta = alt - ref, sigmoid of it" \
+    awk -F'\t' 'NR > 1 && $12 != "NA" { d = $11 - $10; s = 1 / (1 + exp(-$12)); if ((d - $12) ^ 2 > 1e-20 || (s - $13) ^ 2 > 1e-20) bad++ } END { exit bad > 0 }' "$T/snv.tsv"
+
+# Indels and multi-allelic records: VCF out, read back by bcftools.
+python3 "$TOOLS/hald_randvcf.py" "$T/g.fa" 1500 5 --indels 0.3 --multi 0.15 >"$T/mix.vcf"
+hv --vcf "$T/mix.vcf" -o "$T/mix.tsv" || fail "variants on indels exited non-zero"
+hv --vcf "$T/mix.vcf" -o "$T/mix.out.vcf"
+python3 "$TOOLS/hald_vcfcheck.py" best "$T/mix.tsv" >"$T/best.txt"
+check "VCF out: bcftools query INFO/HAL = the TSV's largest |delta| rows" \
+    bash -c "diff <(bcftools query -i 'INFO/HAL!=\".\"' -f '%CHROM\t%POS\t%INFO/HAL\n' '$T/mix.out.vcf') '$T/best.txt'"
+check "VCF out: every input record, unchanged but for HAL" \
+    bash -c "diff <(grep -v '^#' '$T/mix.vcf') <(bcftools annotate -x INFO/HAL '$T/mix.out.vcf' | grep -v '^#')"
+check "VCF out: the ##INFO line describes the format" \
+    grep -q '^##INFO=<ID=HAL,Number=.,Type=String,.*Format: ALLELE|MODEL|SITE|STRAND|REF_SCORE|ALT_SCORE|DELTA">' "$T/mix.out.vcf"
+check "multi-allelic records: rows for each ALT" \
+    bash -c "awk -F'\t' 'index(\$4, \",\") == 0 && NR > 1 { print \$1, \$2 }' '$T/mix.tsv' | sort | uniq -c | sort -rn | head -1 | grep -q . && grep -v '^#' '$T/mix.vcf' | awk -F'\t' 'index(\$5, \",\")' | head -1 | cut -f1,2 | while read -r c p; do awk -F'\t' -v c=\$c -v p=\$p '\$1 == c && \$2 == p { print \$4 }' '$T/mix.tsv' | sort -u | wc -l | grep -qx 2; done"
+for form in vcf.gz bcf; do
+    hv --vcf "$T/mix.vcf" -o "$T/mix.$form"
+    check "--out x.$form: bcftools reads it, the same records" \
+        bash -c "diff <(bcftools view -H '$T/mix.$form') <(grep -v '^#' '$T/mix.out.vcf')"
+done
+check "bgzip output is BGZF (bcftools can index it)" bcftools index -o "$T/idx.csi" "$T/mix.vcf.gz"
+bgzip -c "$T/mix.vcf" >"$T/mix.in.vcf.gz"
+bcftools view -Ob -o "$T/mix.in.bcf" "$T/mix.vcf"
+hv --vcf "$T/mix.in.vcf.gz" -o "$T/from_gz.tsv" && check "bgzip VCF in: the same rows" cmp "$T/mix.tsv" "$T/from_gz.tsv"
+hv --vcf "$T/mix.in.bcf" -o "$T/from_bcf.tsv" && check "BCF in: the same rows" cmp "$T/mix.tsv" "$T/from_bcf.tsv"
+hv -o "$T/from_stdin.tsv" <"$T/mix.in.vcf.gz" && check "VCF on stdin: the same rows" cmp "$T/mix.tsv" "$T/from_stdin.tsv"
+hv --vcf "$T/mix.vcf" -O vcf >"$T/stdout.vcf" && check "-O vcf to stdout" cmp "$T/mix.out.vcf" "$T/stdout.vcf"
+
+# The genome in every form.
+gzip -c "$T/g.fa" >"$T/g.fa.gz"
+zstd -qc "$T/g.fa" >"$T/g.fa.zst"
+bgzip -c "$T/g.fa" >"$T/g.bgz.fa.gz"
+for g in g.fa.gz g.fa.zst g.bgz.fa.gz; do
+    "$HALD_BIN" variants -q --fasta "$T/$g" --vcf "$T/mix.vcf" -o "$T/g.tsv" &&
+        check "FASTA as $g: the same rows" cmp "$T/mix.tsv" "$T/g.tsv"
+done
+check "no file created beside the inputs" bash -c "! ls '$T' | grep -Eq '\.(fai|gzi|csi|tbi)$|hald-tmp' || ls '$T' | grep -Eq '^idx.csi$'"
+
+# Threads and ranks: the same bytes.
+for out in tsv vcf; do
+    hv -t 1 --vcf "$T/mix.vcf" -O $out -o "$T/t1.$out"
+    hv -t 2 --vcf "$T/mix.vcf" -O $out -o "$T/t2.$out"
+    check "$out: -t 2 = -t 1" cmp "$T/t1.$out" "$T/t2.$out"
+    timeout 300 mpirun --oversubscribe --bind-to none -n 3 "$HALD_BIN" variants -q -t 1 --fasta "$T/g.fa" \
+        --vcf "$T/mix.vcf" -O $out -o "$T/mpi.$out" && check "$out: mpirun -n 3 = -t 1" cmp "$T/t1.$out" "$T/mpi.$out" ||
+        fail "$out: mpirun exited non-zero"
+done
+
+# --region: the records overlapping it, nothing else.
+hv --vcf "$T/mix.vcf" --region chr22:100001-200000 -o "$T/region.tsv"
+check "--region: the rows of records in it" \
+    bash -c "diff <(awk -F'\t' 'NR == 1 || (\$1 == \"chr22\" && \$2 >= 100001 && \$2 <= 200000)' '$T/mix.tsv') '$T/region.tsv'"
+
+# Skipped alleles, counted; bad records named.
+hdr() { grep '^#' "$T/mix.vcf"; }
+seq22() { awk '/^>chr22/ { getline; print; exit }' "$T/g.fa"; }
+s=$(seq22)
+{ hdr; printf 'chr22\t1001\t.\t%s\t<DEL>,%s\t.\tPASS\t.\n' "${s:1000:1}" "$(printf 'A%.0s' $(seq 60))"; } >"$T/skip.vcf"
+hv --vcf "$T/skip.vcf" -o "$T/skip.tsv" -v 2>"$T/skip.err"
+check "symbolic and long alleles: skipped and counted" grep -q 'alleles skipped: 1 symbolic, 1 longer than 50' "$T/skip.err"
+{ hdr; printf 'chr22\t1001\t.\t%s\tT\t.\tPASS\t.\n' "$([ "${s:1000:1}" = G ] && echo C || echo G)"; } >"$T/badref.vcf"
+expect_fail "REF mismatch: an error naming the record" 'badref.vcf: record 1 \(chr22:1001\): REF . does not match' \
+    hv --vcf "$T/badref.vcf" -o "$T/x.tsv"
+check "REF mismatch: no output left" [ ! -e "$T/x.tsv" ]
+hv -v --lenient --vcf "$T/badref.vcf" -o "$T/len.tsv" 2>"$T/len.err"
+check "--lenient: skipped and counted" bash -c "[ \$(wc -l <'$T/len.tsv') -eq 1 ] && grep -q '1 records skipped (--lenient)' '$T/len.err'"
+{ hdr; printf 'chrZ\t10\t.\tA\tT\t.\tPASS\t.\n'; } >"$T/nochr.vcf"
+expect_fail "unknown chromosome: named with the record" 'nochr.vcf: record 1 \(chrZ:10\): .*g.fa has no sequence chrZ' \
+    hv --vcf "$T/nochr.vcf" -o "$T/x.tsv"
+{ hdr; printf 'chr22\t5000\t.\tA\tT\t.\tPASS\t.\nchr22\t4000\t.\tA\tT\t.\tPASS\t.\n'; } >"$T/unsorted.vcf"
+expect_fail "unsorted records: named" 'unsorted.vcf: record 2 \(chr22:4000\): not sorted' \
+    hv --lenient --vcf "$T/unsorted.vcf" -o "$T/x.tsv"
+{ hdr; printf 'chr22\t5000\t.\tA\n'; } >"$T/cols.vcf"
+expect_fail "missing columns: named" 'cols.vcf: record 1: too few columns' hv --vcf "$T/cols.vcf" -o "$T/x.tsv"
+{ hdr; printf 'chr22\tfive\t.\tA\tT\t.\tPASS\t.\n'; } >"$T/pos.vcf"
+expect_fail "bad POS: named" 'pos.vcf: record 1' hv --vcf "$T/pos.vcf" -o "$T/x.tsv"
+{ hdr; printf 'chr22\t299999\t.\tACGTACGT\tA\t.\tPASS\t.\n'; } >"$T/end.vcf"
+expect_fail "REF past the end: named" 'end.vcf: record 1 \(chr22:299999\): REF goes past the end of chr22' \
+    hv --vcf "$T/end.vcf" -o "$T/x.tsv"
+expect_fail "no --fasta" 'fasta' "$HALD_BIN" variants --vcf "$T/mix.vcf"
+hdr >"$T/empty.vcf"
+hv --vcf "$T/empty.vcf" -O vcf -o "$T/e.vcf" 2>"$T/e.err"
+check "no records: the header alone, exit 0" bash -c "grep -q '^#CHROM' '$T/e.vcf' && ! grep -qv '^#' '$T/e.vcf'"
+finish
