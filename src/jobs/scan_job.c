@@ -86,12 +86,16 @@ static int listed_sites(const scan_shared_t *sh, scan_unit_t *u, scratch_t *s, h
     const char **names = sites ? (const char **)(void *)hald_buf_reserve(&s->names, n * sizeof *names, err) : NULL;
     if (!names)
         return err->code;
+    /* Sorted sites, scored together: neighbours share one pass of sums. */
+    memset(sites, 0, n * sizeof *sites);
     for (size_t i = 0; i < n; i++) {
         const hald_site_t *site = &sc->sites[g->site_lo + i];
-        hald_scan_one(sh->tables, g->bases.data, g->b0, g->bases.len, g->seq_len, site->start,
-                      site->strand, &sites[i]);
+        sites[i].start = site->start;
+        sites[i].strand = site->strand;
+        sites[i].name = UINT32_MAX;
         names[i] = hald_site_name(sc, site);
     }
+    hald_scan_sites(sh->tables, g->bases.data, g->b0, g->bases.len, g->seq_len, sites, n);
     return format_sites(sh, u, sites, n, names, err);
 }
 

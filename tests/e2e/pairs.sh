@@ -38,12 +38,14 @@ zstd -qc "$VEC/pairs.tsv" | "$HALD_BIN" pairs -q >"$T/stdin.tsv" && check "zstd 
 check "--model regions: the regions columns alone" bash -c "diff <(cut -f1,6- '$T/p.tsv') '$T/reg.tsv'"
 
 # Threads and ranks: many pairs (several units), the same bytes.
-for i in $(seq 1 600); do tail -n +2 "$VEC/pairs.tsv" | sed "s/^pair/r${i}_/"; done >"$T/body.tsv"
+copies=600 # 24000 pairs: several units
+[ -n "${HALD_SANITIZED:-}" ] && copies=120
+for i in $(seq 1 $copies); do tail -n +2 "$VEC/pairs.tsv" | sed "s/^pair/r${i}_/"; done >"$T/body.tsv"
 { head -1 "$VEC/pairs.tsv"; cat "$T/body.tsv"; } >"$T/many.tsv"
 "$HALD_BIN" pairs -q -t 1 "$T/many.tsv" >"$T/m1.tsv"
 "$HALD_BIN" pairs -q -t 2 "$T/many.tsv" >"$T/m2.tsv"
-check "24000 pairs, -t 2: same bytes as -t 1" cmp "$T/m1.tsv" "$T/m2.tsv"
-check "24000 pairs: one row each" [ "$(wc -l <"$T/m1.tsv")" -eq 24001 ]
+check "$((copies * 40)) pairs, -t 2: same bytes as -t 1" cmp "$T/m1.tsv" "$T/m2.tsv"
+check "$((copies * 40)) pairs: one row each" [ "$(wc -l <"$T/m1.tsv")" -eq $((copies * 40 + 1)) ]
 timeout 300 mpirun --oversubscribe --bind-to none -n 3 "$HALD_BIN" pairs -q -t 1 "$T/many.tsv" --out "$T/mpi.tsv" &&
     check "mpirun -n 3: same bytes as -t 1" cmp "$T/m1.tsv" "$T/mpi.tsv" || fail "mpirun pairs exited non-zero"
 

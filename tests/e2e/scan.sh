@@ -23,8 +23,14 @@ check "zstd input: same output" cmp "$T/scan.tsv" <("$H" scan -q - <"$T/scan.fa.
 
 # 2. Byte-identical for any split: chunk sizes, threads, CPU paths, ranks,
 #    on real sequence and on a synthetic genome with N runs and lowercase.
-hald_randgenome -b 3000000 -c 3 -s 5 -w 0 >"$T/g.fa"
-for genome in "$CHR22" "$T/g.fa"; do
+# Under a sanitizer (10-20x slower) a part of each genome tells as much.
+gbases=3000000 ranks="2 3 4" chr22=$CHR22
+if [ -n "${HALD_SANITIZED:-}" ]; then
+    gbases=300000 ranks=3 chr22=$T/chr22_part.fa
+    awk 'NR == 1 { print; next } { print substr($0, 1, 60000); exit }' "$CHR22" >"$chr22"
+fi
+hald_randgenome -b $gbases -c 3 -s 5 -w 0 >"$T/g.fa"
+for genome in "$chr22" "$T/g.fa"; do
     name=$(basename "$genome")
     "$H" scan -q -t 1 --cpu scalar --in "$genome" --out "$T/ref.tsv"
     "$H" scan -q -t 1 --cpu scalar -O bin --in "$genome" --out "$T/ref.bin"
@@ -33,7 +39,7 @@ for genome in "$CHR22" "$T/g.fa"; do
         grep -qw avx2 /proc/cpuinfo || case $args in *avx2*) continue ;; esac
         check "$name $args: same TSV" cmp "$T/ref.tsv" <("$H" scan -q $args --in "$genome")
     done
-    for n in 2 3 4; do
+    for n in $ranks; do
         mpirun --oversubscribe --bind-to none -n $n "$H" scan -q -t 2 --chunk-size 30000 \
             --in "$genome" --out "$T/mpi.tsv" 2>"$T/err" || fail "$name mpirun -n $n: $(tail -1 "$T/err")"
         check "$name mpirun -n $n: same TSV" cmp "$T/ref.tsv" "$T/mpi.tsv"
