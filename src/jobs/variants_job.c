@@ -83,7 +83,7 @@ static int symbolic(const char *alt, size_t n)
 /* Whether REF is what the FASTA has at pos (case aside). */
 static int ref_matches(const hald_vcf_unit_t *v, const hald_vcf_rec_t *r)
 {
-    if (r->pos < v->b0 || r->pos + r->ref_len > v->b0 + v->bases.len)
+    if (r->pos < v->b0 || r->pos - v->b0 > v->bases.len || r->ref_len > v->bases.len - (r->pos - v->b0))
         return 0;
     const char *g = v->bases.data + (r->pos - v->b0);
     for (uint32_t i = 0; i < r->ref_len; i++)
@@ -96,7 +96,7 @@ static int ref_mismatch(const variants_shared_t *sh, const hald_vcf_unit_t *v,
                         const hald_vcf_rec_t *r, hald_error_t *err)
 {
     const char *chrom = v->chrom.data;
-    if (r->pos + r->ref_len > v->seq_len)
+    if (r->pos > v->seq_len || r->ref_len > v->seq_len - r->pos)
         return hald_error_set(err, HALD_E_INPUT,
                               "%s: record %llu (%s:%llu): REF goes past the end of %s (%llu bases in %s)",
                               sh->vcf_name, (unsigned long long)r->number, chrom,
@@ -218,6 +218,7 @@ typedef struct variants_job {
     hald_sink_t *out;
     int vcf_out;
     hald_vcf_writer_t vcf;
+    hald_buf_t contigs;      /* undeclared contigs met, for the writer's header */
     hald_variants_stats_t *st;
 } variants_job_t;
 
@@ -230,6 +231,9 @@ static int variants_next(void *ctx, void *unit, hald_error_t *err)
 static int write_records(variants_job_t *j, variants_unit_t *u, hald_error_t *err)
 {
     const char *p = u->v.base.out.data, *end = hald_buf_end(&u->v.base.out);
+    hald_vcf_src_new_contigs(j->src, &j->contigs);
+    if (hald_vcf_writer_add_contigs(&j->vcf, &j->contigs, err) != HALD_OK)
+        return err->code;
     for (uint64_t i = 0; i < u->v.n_records; i++) {
         const char *nl = p ? memchr(p, '\n', (size_t)(end - p)) : NULL;
         bcf1_t *rec = hald_vcf_src_take(j->src);
@@ -328,5 +332,6 @@ int hald_variants_run(const hald_scan_tables_t *t, const hald_variants_opts_t *o
         st->records = hald_vcf_src_records(j.src);
     hald_vcf_writer_free(&j.vcf);
     hald_vcf_src_close(j.src);
+    hald_buf_free(&j.contigs);
     return rc;
 }

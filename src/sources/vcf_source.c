@@ -43,6 +43,7 @@ struct hald_vcf_src {
     /* kept records, oldest first, and spare ones: the reading side (next)
      * and the writing side (take) run on different threads */
     pthread_mutex_t lock;
+    hald_buf_t new_contigs;  /* names htslib added to the header while reading */
     bcf1_t **queue;
     size_t q_head, q_len, q_cap;
     bcf1_t **spare;
@@ -181,6 +182,21 @@ static int read_record(hald_vcf_src_t *s, bcf1_t **out, hald_error_t *err)
         return hald_error_set(err, HALD_E_INPUT, "%s: record %llu: %s", s->name,
                               (unsigned long long)s->records, parse_problem(code));
     }
+    if (rec->errcode & BCF_ERR_CTG_UNDEF) { /* htslib added the contig: the writer must too */
+        const char *name = bcf_seqname_safe(s->hdr, rec);
+        pthread_mutex_lock(&s->lock);
+        int ok = hald_buf_append(&s->new_contigs, name, strlen(name) + 1, err) == HALD_OK;
+        pthread_mutex_unlock(&s->lock);
+        if (!ok) {
+            hald_vcf_src_recycle(s, rec);
+            return err->code;
+        }
+    }
+    if (rec->pos < 0) { /* htslib reads a POS that is not a number as 0 */
+        hald_vcf_src_recycle(s, rec);
+        return hald_error_set(err, HALD_E_INPUT, "%s: record %llu (%s): POS must be a number from 1",
+                              s->name, (unsigned long long)s->records, bcf_seqname_safe(s->hdr, rec));
+    }
     *out = rec;
     return 1;
 }
@@ -249,6 +265,7 @@ void hald_vcf_src_close(hald_vcf_src_t *s)
     free(s->spare);
     hald_buf_free(&s->seq);
     hald_buf_free(&s->alts);
+    hald_buf_free(&s->new_contigs);
     free(s->chrom);
     free(s->name);
     free(s->fasta_name);
@@ -259,6 +276,16 @@ void hald_vcf_src_close(hald_vcf_src_t *s)
 const char *hald_vcf_src_name(const hald_vcf_src_t *s) { return s->name; }
 const bcf_hdr_t *hald_vcf_src_header(const hald_vcf_src_t *s) { return s->hdr; }
 uint64_t hald_vcf_src_records(const hald_vcf_src_t *s) { return s->records; }
+
+void hald_vcf_src_new_contigs(hald_vcf_src_t *s, hald_buf_t *names)
+{
+    pthread_mutex_lock(&s->lock);
+    hald_buf_t t = *names;
+    *names = s->new_contigs;
+    s->new_contigs = t;
+    s->new_contigs.len = 0;
+    pthread_mutex_unlock(&s->lock);
+}
 
 uint64_t hald_vcf_src_bytes_in(const hald_vcf_src_t *s)
 {

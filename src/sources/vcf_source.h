@@ -58,6 +58,10 @@ int hald_vcf_src_next(hald_vcf_src_t *s, hald_vcf_unit_t *u, hald_error_t *err);
 bcf1_t *hald_vcf_src_take(hald_vcf_src_t *s);
 void hald_vcf_src_recycle(hald_vcf_src_t *s, bcf1_t *rec);
 uint64_t hald_vcf_src_records(const hald_vcf_src_t *s);
+/* Contigs the VCF's header did not declare, which htslib added to it as
+ * records named them (in that order): their names, NUL-terminated, moved
+ * into names (emptied first).  The writer's header needs them too. */
+void hald_vcf_src_new_contigs(hald_vcf_src_t *s, hald_buf_t *names);
 uint64_t hald_vcf_src_bytes_in(const hald_vcf_src_t *s);
 
 /* One record of a unit, pointing into its buffer. */

@@ -31,6 +31,7 @@ int hald_vcf_writer_begin(hald_vcf_writer_t *w, hald_sink_t *sink, const bcf_hdr
             close(dup_fd);
         return hald_error_set_errno(err, HALD_E_IO, e, "%s: cannot open for writing", w->name);
     }
+    w->bcf = format == HALD_VARIANT_OUT_BCF;
     const char *mode = format == HALD_VARIANT_OUT_BCF      ? "wb"
                        : format == HALD_VARIANT_OUT_VCF_GZ ? "wz"
                                                            : "w";
@@ -75,6 +76,21 @@ int hald_vcf_writer_put(hald_vcf_writer_t *w, bcf1_t *rec, const char *hal, size
                               bcf_seqname_safe(w->hdr, rec), (long long)rec->pos + 1);
     if (bcf_write(w->fp, w->hdr, rec) != 0)
         return hald_error_set_errno(err, HALD_E_IO, errno, "%s: write failed", w->name);
+    return HALD_OK;
+}
+
+int hald_vcf_writer_add_contigs(hald_vcf_writer_t *w, const hald_buf_t *names, hald_error_t *err)
+{
+    for (size_t at = 0; at < names->len; at += strlen(names->data + at) + 1) {
+        const char *name = names->data + at;
+        if (w->bcf)
+            return hald_error_set(err, HALD_E_INPUT,
+                                  "%s: contig %s is not declared in the VCF header (##contig), "
+                                  "which BCF output needs",
+                                  w->name, name);
+        if (bcf_hdr_printf(w->hdr, "##contig=<ID=%s>", name) != 0 || bcf_hdr_sync(w->hdr) != 0)
+            return hald_error_set(err, HALD_E_NOMEM, "%s: cannot add contig %s", w->name, name);
+    }
     return HALD_OK;
 }
 

@@ -15,6 +15,7 @@ typedef struct hald_vcf_writer {
     htsFile *fp;
     bcf_hdr_t *hdr;
     const char *name;
+    int bcf;
     hald_buf_t value;        /* the HAL value, NUL-terminated */
 } hald_vcf_writer_t;
 
@@ -25,6 +26,10 @@ int hald_vcf_writer_begin(hald_vcf_writer_t *w, hald_sink_t *sink, const bcf_hdr
 /* Writes rec with HAL = hal[0..len) (len 0: rec without HAL). */
 int hald_vcf_writer_put(hald_vcf_writer_t *w, bcf1_t *rec, const char *hal, size_t len,
                         hald_error_t *err);
+/* Declares contigs the input header lacked (NUL-terminated names, in the
+ * order the reader added them).  Plain and bgzip VCF name them in records
+ * as bcftools does; BCF cannot (its header is written): an error. */
+int hald_vcf_writer_add_contigs(hald_vcf_writer_t *w, const hald_buf_t *names, hald_error_t *err);
 /* Flushes and closes htslib's side (BGZF's end block). */
 int hald_vcf_writer_finish(hald_vcf_writer_t *w, hald_error_t *err);
 void hald_vcf_writer_free(hald_vcf_writer_t *w);

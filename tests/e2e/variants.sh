@@ -122,11 +122,17 @@ expect_fail "unsorted records: named" 'unsorted.vcf: record 2 \(chr22:4000\): no
 { hdr; printf 'chr22\t5000\t.\tA\n'; } >"$T/cols.vcf"
 expect_fail "missing columns: named" 'cols.vcf: record 1: too few columns' hv --vcf "$T/cols.vcf" -o "$T/x.tsv"
 { hdr; printf 'chr22\tfive\t.\tA\tT\t.\tPASS\t.\n'; } >"$T/pos.vcf"
-expect_fail "bad POS: named" 'pos.vcf: record 1' hv --vcf "$T/pos.vcf" -o "$T/x.tsv"
+expect_fail "bad POS: named" 'pos.vcf: record 1 \(chr22\): POS must be a number' hv --vcf "$T/pos.vcf" -o "$T/x.tsv"
 { hdr; printf 'chr22\t299999\t.\tACGTACGT\tA\t.\tPASS\t.\n'; } >"$T/end.vcf"
 expect_fail "REF past the end: named" 'end.vcf: record 1 \(chr22:299999\): REF goes past the end of chr22' \
     hv --vcf "$T/end.vcf" -o "$T/x.tsv"
 expect_fail "no --fasta" 'fasta' "$HALD_BIN" variants --vcf "$T/mix.vcf"
+grep -v '^##contig' "$T/mix.vcf" >"$T/nocontig.vcf"
+hv --vcf "$T/nocontig.vcf" -O vcf -o "$T/nocontig.out.vcf" 2>/dev/null
+check "no ##contig lines: VCF out still has every record and HAL" \
+    bash -c "diff <(bcftools query -f '%CHROM %POS %INFO/HAL\n' '$T/mix.out.vcf') <(bcftools query -f '%CHROM %POS %INFO/HAL\n' '$T/nocontig.out.vcf' 2>/dev/null)"
+expect_fail "no ##contig lines: BCF out is an error naming the contig" 'contig chrA is not declared' \
+    hv --vcf "$T/nocontig.vcf" -O bcf -o "$T/x.bcf"
 hdr >"$T/empty.vcf"
 hv --vcf "$T/empty.vcf" -O vcf -o "$T/e.vcf" 2>"$T/e.err"
 check "no records: the header alone, exit 0" bash -c "grep -q '^#CHROM' '$T/e.vcf' && ! grep -qv '^#' '$T/e.vcf'"
