@@ -192,6 +192,11 @@ static int read_record(hald_vcf_src_t *s, bcf1_t **out, hald_error_t *err)
             return err->code;
         }
     }
+    if (rec->n_allele < 1 || !rec->d.allele || !rec->d.allele[0][0]) {
+        hald_vcf_src_recycle(s, rec);
+        return hald_error_set(err, HALD_E_INPUT, "%s: record %llu: no REF allele", s->name,
+                              (unsigned long long)s->records);
+    }
     if (rec->pos < 0) { /* htslib reads a POS that is not a number as 0 */
         hald_vcf_src_recycle(s, rec);
         return hald_error_set(err, HALD_E_INPUT, "%s: record %llu (%s): POS must be a number from 1",
