@@ -80,6 +80,17 @@ for out in tsv vcf; do
         fail "$out: mpirun exited non-zero"
 done
 
+# Memory: the chromosome and the units in flight, not the VCF.  Three
+# times the records (both enough to fill every unit slot), streamed from a
+# pipe, peak within 25 %.
+python3 "$TOOLS/hald_randvcf.py" "$T/g.fa" 90000 9 --indels 0.1 >"$T/big.vcf"
+awk '/^#/ || NR % 3 == 0' "$T/big.vcf" >"$T/small.vcf"
+for v in small big; do
+    hald_maxrss "$T/$v.rss" "$HALD_BIN" variants -q -t 2 --fasta "$T/g.fa" --vcf - -O vcf -o /dev/null <"$T/$v.vcf"
+done
+check "memory flat in the VCF's size ($(cat "$T/small.rss") KiB, 3x: $(cat "$T/big.rss") KiB)" \
+    [ "$(cat "$T/big.rss")" -le $(($(cat "$T/small.rss") * 5 / 4)) ]
+
 # --region: the records overlapping it, nothing else.
 hv --vcf "$T/mix.vcf" --region chr22:100001-200000 -o "$T/region.tsv"
 check "--region: the rows of records in it" \

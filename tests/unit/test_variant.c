@@ -289,6 +289,43 @@ static void test_hand_checked(void **state)
             found = 1;
         }
     assert_true(found);
+    /* Minus strand, a deletion: the AC at 223..224 moves 2 to the left;
+     * the AC at 143 (before the change) stays; its start is the A. */
+    char del_ref[4] = {s[180], s[181], s[182], '\0'}, del_alt[2] = {s[180], '\0'};
+    v = sites_of(f, s, 400, 180, del_ref, del_alt, &m);
+    int moved = 0, kept = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (v[i].strand == '-' && v[i].start == 223) {
+            assert_int_equal(v[i].alt_start, 221);
+            assert_true(v[i].gt_ref && v[i].gt_alt);
+            moved = 1;
+        }
+        if (v[i].strand == '-' && v[i].start == 143) {
+            assert_int_equal(v[i].alt_start, 143);
+            kept = 1;
+        }
+    }
+    assert_true(moved && kept);
+    /* Minus strand, an insertion creating a donor: REF C, ALT CAC at 300
+     * trims (suffix first) to "CA" inserted before 300; the new AC at alt
+     * 301 is reported at the reference base after the insertion (300). */
+    char mi_ref[2] = {s[300], '\0'}, mi_alt[4] = {s[300], 'A', 'C', '\0'};
+    v = sites_of(f, s, 400, 300, mi_ref, mi_alt, &m);
+    found = 0;
+    for (size_t i = 0; i < m; i++)
+        if (v[i].strand == '-' && v[i].alt_start == 301) {
+            assert_int_equal(v[i].start, 300);
+            assert_false(v[i].gt_ref);
+            assert_true(v[i].gt_alt);
+            found = 1;
+        }
+    assert_true(found);
+    /* Near the end: a deletion at 395 leaves windows past either
+     * sequence's end out, and no site starts past 400 - 82. */
+    char end_ref[4] = {s[395], s[396], s[397], '\0'}, end_alt[2] = {s[395], '\0'};
+    v = sites_of(f, s, 400, 395, end_ref, end_alt, &m);
+    for (size_t i = 0; i < m; i++)
+        assert_true(v[i].start + 82 <= 400 || (v[i].strand == '+' && v[i].start + 80 <= 400));
     /* Near the start: a GT at 60 has no whole window on either haplotype. */
     memcpy(s + 60, "GT", 2);
     v = sites_of(f, s, 400, 61, "T", "A", &m);
