@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "hald/effect.h"
 #include "hald/variant.h"
@@ -323,7 +324,11 @@ int hald_variants_run(const hald_scan_tables_t *t, const hald_variants_opts_t *o
     if (rc == HALD_OK)
         rc = begin_output(&j, o, err);
     if (rc == HALD_OK) {
+        struct stat sb; /* progress: how far into a VCF file (compressed bytes) */
         job.ctx = &j;
+        job.bytes_total = strcmp(vcf, "-") != 0 && stat(vcf, &sb) == 0 && S_ISREG(sb.st_mode)
+                              ? (uint64_t)sb.st_size
+                              : 0;
         rc = hald_runner_run(&job, env, &st->run, err);
     }
     if (rc == HALD_OK && vcf_out)

@@ -30,8 +30,9 @@ struct hald_vcf_src {
     int keep;
     int has_region;
     hald_region_t region;
-    /* the chromosome loaded */
+    /* the chromosome loaded: bases [seq_off, seq_off + seq.len) of seq_len */
     hald_buf_t seq;
+    uint64_t seq_off, seq_len;
     char *chrom;             /* its name, or NULL */
     void *done_chroms;       /* names whose records are behind us */
     uint64_t last_pos;
@@ -299,6 +300,28 @@ uint64_t hald_vcf_src_bytes_in(const hald_vcf_src_t *s)
 
 /* ---------------------------------------------------------------- units */
 
+/* Records of a region may reach this far outside it (REF beyond the
+ * longest scored is skipped) and their sites this much further. */
+#define REGION_MARGIN (HALD_VARIANT_MAX_ALLELE + 2 * HALD_VARIANT_CONTEXT)
+
+/* The chromosome's bases: with a region and an indexed FASTA only the
+ * region's part (faidx reads no more), else all of it. */
+static int fetch(hald_vcf_src_t *s, const char *chrom, hald_error_t *err)
+{
+    s->seq_off = 0;
+    if (s->has_region && hald_genome_fetch_indexed(s->genome)) {
+        uint64_t beg = s->region.beg > REGION_MARGIN ? s->region.beg - REGION_MARGIN : 0;
+        uint64_t end = s->region.end < UINT64_MAX - REGION_MARGIN ? s->region.end + REGION_MARGIN
+                                                                  : UINT64_MAX;
+        int rc = hald_genome_fetch_range(s->genome, chrom, beg, end, &s->seq, &s->seq_len, err);
+        s->seq_off = beg < s->seq_len ? beg : s->seq_len;
+        return rc;
+    }
+    int rc = hald_genome_fetch_seq(s->genome, chrom, &s->seq, err);
+    s->seq_len = s->seq.len;
+    return rc;
+}
+
 /* Loads the record's chromosome when it is not the one loaded. */
 static int load_chrom(hald_vcf_src_t *s, const char *chrom, const bcf1_t *rec, hald_error_t *err)
 {
@@ -315,7 +338,7 @@ static int load_chrom(hald_vcf_src_t *s, const char *chrom, const bcf1_t *rec, h
             return hald_error_set(err, HALD_E_NOMEM, "%s: out of memory", s->name);
         s->chrom = NULL; /* the table owns the name now */
     }
-    int rc = hald_genome_fetch_seq(s->genome, chrom, &s->seq, err);
+    int rc = fetch(s, chrom, err);
     if (rc < 0)
         return rc;
     if (rc == 0)
@@ -422,17 +445,18 @@ int hald_vcf_src_next(hald_vcf_src_t *s, hald_vcf_unit_t *u, hald_error_t *err)
     update_bytes(s);
     if (u->n_records == 0)
         return 0;
-    /* The bases every record's sites need, clipped to the sequence. */
-    uint64_t seq_len = s->seq.len;
+    /* The bases every record's sites need, clipped to what is loaded. */
+    uint64_t have = s->seq_off + s->seq.len;
     uint64_t b0 = first > HALD_VARIANT_CONTEXT ? first - HALD_VARIANT_CONTEXT : 0;
-    uint64_t b1 = end + HALD_VARIANT_CONTEXT < seq_len ? end + HALD_VARIANT_CONTEXT : seq_len;
+    uint64_t b1 = end + HALD_VARIANT_CONTEXT < have ? end + HALD_VARIANT_CONTEXT : have;
+    if (b0 < s->seq_off)
+        b0 = s->seq_off;
     if (b0 > b1)
         b0 = b1;
-    u->seq_len = seq_len;
+    u->seq_len = s->seq_len;
     u->b0 = b0;
-    return hald_buf_append(&u->bases, s->seq.data ? s->seq.data + b0 : "", (size_t)(b1 - b0), err) == HALD_OK
-               ? 1
-               : err->code;
+    const char *at = s->seq.data ? s->seq.data + (b0 - s->seq_off) : "";
+    return hald_buf_append(&u->bases, at, (size_t)(b1 - b0), err) == HALD_OK ? 1 : err->code;
 }
 
 int hald_vcf_rec_decode(const char **p, const char *end, hald_vcf_rec_t *r)

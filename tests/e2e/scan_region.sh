@@ -22,33 +22,6 @@ G=$T/g/genome.fa
     hald_randgenome -b 2500000 -c 1 -s 7 -w 0 | sed 's/^>.*/>synth/'
 } >"$G"
 
-# PATH.fai as `samtools faidx` writes it (NAME LENGTH OFFSET LINEBASES
-# LINEWIDTH): samtools itself when there is one, else the same from python.
-write_fai() {
-    if command -v samtools >/dev/null; then
-        samtools faidx "$1" --fai-idx "$2"
-        return
-    fi
-    python3 - "$1" "$2" <<'EOF'
-import sys
-rows, cur, pos = [], None, 0
-with open(sys.argv[1], 'rb') as f:
-    for line in f:
-        if line.startswith(b'>'):
-            cur = [line[1:].split()[0].decode(), 0, pos + len(line), 0, 0]
-            rows.append(cur)
-        elif cur is not None:
-            bases = len(line.rstrip(b'\r\n'))
-            if cur[1] == 0:
-                cur[3], cur[4] = bases, len(line)
-            cur[1] += bases
-        pos += len(line)
-with open(sys.argv[2], 'w') as out:
-    for r in rows:
-        if r[1] > 0:  # htslib leaves empty sequences out
-            out.write('%s\t%d\t%d\t%d\t%d\n' % tuple(r))
-EOF
-}
 write_fai "$G" "$G.fai"
 # bgzip: the .gzi from `bgzip -r`; a .fai holds offsets in the text, so
 # it is the plain file's.

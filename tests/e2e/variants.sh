@@ -111,6 +111,23 @@ hv --vcf "$T/near.vcf" --gtf "$T/genes.gtf" -O vcf -o "$T/gtf.vcf"
 check "--gtf VCF: GENE after MODEL, declared in the header" \
     bash -c "grep -q 'Format: ALLELE|MODEL|GENE|SITE|STRAND|REF_SCORE|ALT_SCORE|DELTA' '$T/gtf.vcf' && bcftools query -f '%POS %INFO/HAL\n' '$T/gtf.vcf' | grep -q '^10102 .|mean|GENEA|10101|+|' && bcftools query -f '%POS %INFO/HAL\n' '$T/gtf.vcf' | grep -qx '20000 .'"
 
+# --region on an indexed FASTA (plain and bgzip): faidx reads only the
+# region's part; the same rows as without an index.
+mkdir "$T/idx"
+cp "$T/g.fa" "$T/idx/g.fa"
+write_fai "$T/idx/g.fa" "$T/idx/g.fa.fai"
+bgzip -c "$T/idx/g.fa" >"$T/idx/g.fa.gz"
+bgzip -r "$T/idx/g.fa.gz"
+cp "$T/idx/g.fa.fai" "$T/idx/g.fa.gz.fai"
+for g in g.fa g.fa.gz; do
+    "$HALD_BIN" variants -q --fasta "$T/idx/$g" --vcf "$T/mix.vcf" --region chr22:100001-200000 -o "$T/ir.tsv" &&
+        check "--region, indexed $g: the same rows" cmp "$T/region.tsv" "$T/ir.tsv"
+    "$HALD_BIN" variants -q --fasta "$T/idx/$g" --vcf "$T/mix.vcf" --region chrB -o "$T/ib.tsv" &&
+        check "--region chrB, indexed $g: the rows of chrB" \
+            bash -c "diff <(awk -F'\t' 'NR == 1 || \$1 == \"chrB\"' '$T/mix.tsv') '$T/ib.tsv'"
+done
+check "no file created beside the indexed FASTA" [ "$(ls "$T/idx" | wc -l)" -eq 5 ]
+
 # Skipped alleles, counted; bad records named.
 hdr() { grep '^#' "$T/mix.vcf"; }
 seq22() { awk '/^>chr22/ { getline; print; exit }' "$T/g.fa"; }
