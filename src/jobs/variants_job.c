@@ -220,12 +220,38 @@ typedef struct variants_job {
     int vcf_out;
     hald_vcf_writer_t vcf;
     hald_buf_t contigs;      /* undeclared contigs met, for the writer's header */
+    hald_buf_t line;         /* a kept line, being written */
     hald_variants_stats_t *st;
 } variants_job_t;
 
 static int variants_next(void *ctx, void *unit, hald_error_t *err)
 {
     return hald_vcf_src_next(((variants_job_t *)ctx)->src, &((variants_unit_t *)unit)->v, err);
+}
+
+static int mismatch(variants_job_t *j, hald_error_t *err)
+{
+    return hald_error_set(err, HALD_E_INPUT, "%s: a unit's annotations do not match its records",
+                          hald_vcf_src_name(j->src));
+}
+
+/* One record again with its HAL value hal[0..n): the line as read (a
+ * text VCF), or htslib's record. */
+static int write_record(variants_job_t *j, const char *hal, size_t n, hald_error_t *err)
+{
+    if (hald_vcf_src_keeps_lines(j->src)) {
+        int rc = hald_vcf_src_take_line(j->src, &j->line, err);
+        if (rc <= 0)
+            return rc < 0 ? rc : mismatch(j, err);
+        return hald_vcf_writer_put_line(&j->vcf, j->line.data ? j->line.data : "", j->line.len,
+                                        hal, n, err);
+    }
+    bcf1_t *rec = hald_vcf_src_take(j->src);
+    if (!rec)
+        return mismatch(j, err);
+    int rc = hald_vcf_writer_put(&j->vcf, rec, hal, n, err);
+    hald_vcf_src_recycle(j->src, rec);
+    return rc;
 }
 
 /* The unit's records again, each with its line of HAL entries. */
@@ -237,14 +263,9 @@ static int write_records(variants_job_t *j, variants_unit_t *u, hald_error_t *er
         return err->code;
     for (uint64_t i = 0; i < u->v.n_records; i++) {
         const char *nl = p ? memchr(p, '\n', (size_t)(end - p)) : NULL;
-        bcf1_t *rec = hald_vcf_src_take(j->src);
-        if (!nl || !rec) {
-            hald_vcf_src_recycle(j->src, rec);
-            return hald_error_set(err, HALD_E_INPUT, "%s: a unit's annotations do not match its records",
-                                  hald_vcf_src_name(j->src));
-        }
-        int rc = hald_vcf_writer_put(&j->vcf, rec, p, (size_t)(nl - p), err);
-        hald_vcf_src_recycle(j->src, rec);
+        if (!nl)
+            return mismatch(j, err);
+        int rc = write_record(j, p, (size_t)(nl - p), err);
         if (rc != HALD_OK)
             return rc;
         p = nl + 1;
@@ -319,7 +340,11 @@ int hald_variants_run(const hald_scan_tables_t *t, const hald_variants_opts_t *o
     j.vcf_out = vcf_out;
     j.st = st;
     int rc = HALD_OK;
-    if (!(j.src = hald_vcf_src_open(vcf, fasta, o->region, vcf_out, err)))
+    /* Text VCF out of a text VCF: each line as read, HAL spliced in. */
+    hald_vcf_keep_t keep = o->format == HALD_VARIANT_OUT_BCF ? HALD_VCF_KEEP_RECORDS
+                           : vcf_out                         ? HALD_VCF_KEEP_LINES
+                                                             : HALD_VCF_KEEP_NONE;
+    if (!(j.src = hald_vcf_src_open(vcf, fasta, o->region, keep, err)))
         rc = err->code;
     if (rc == HALD_OK)
         rc = begin_output(&j, o, err);
@@ -338,5 +363,6 @@ int hald_variants_run(const hald_scan_tables_t *t, const hald_variants_opts_t *o
     hald_vcf_writer_free(&j.vcf);
     hald_vcf_src_close(j.src);
     hald_buf_free(&j.contigs);
+    hald_buf_free(&j.line);
     return rc;
 }

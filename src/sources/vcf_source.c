@@ -9,6 +9,7 @@
 #include <htslib/hfile.h>
 #include <htslib/bgzf.h>
 #include <htslib/khash_str2int.h>
+#include <htslib/kseq.h>
 
 #include "hald/variant.h"
 #include "hald/variants_run.h"
@@ -27,7 +28,11 @@ struct hald_vcf_src {
     char *name;              /* the VCF, for messages */
     hald_genome_fetch_t *genome;
     char *fasta_name;
-    int keep;
+    int keep;                /* records or lines are kept for the writer */
+    int lines;               /* lines: the text of each record as read */
+    hald_buf_t raw;          /* the line being read */
+    hald_buf_t line_q;       /* kept lines: u32 length, bytes; from line_head on */
+    size_t line_head;
     int has_region;
     hald_region_t region;
     /* the chromosome loaded: bases [seq_off, seq_off + seq.len) of seq_len */
@@ -105,6 +110,42 @@ static int enqueue(hald_vcf_src_t *s, bcf1_t *rec, hald_error_t *err)
     return rc;
 }
 
+static int enqueue_line(hald_vcf_src_t *s, hald_error_t *err)
+{
+    pthread_mutex_lock(&s->lock);
+    uint32_t n = (uint32_t)s->raw.len;
+    int rc = hald_buf_append(&s->line_q, &n, 4, err);
+    if (rc == HALD_OK && n)
+        rc = hald_buf_append(&s->line_q, s->raw.data, n, err);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+int hald_vcf_src_take_line(hald_vcf_src_t *s, hald_buf_t *line, hald_error_t *err)
+{
+    line->len = 0;
+    pthread_mutex_lock(&s->lock);
+    int rc = 0;
+    if (s->line_head < s->line_q.len) {
+        uint32_t n;
+        memcpy(&n, s->line_q.data + s->line_head, 4);
+        rc = hald_buf_append(line, s->line_q.data + s->line_head + 4, n, err) == HALD_OK ? 1 : err->code;
+        s->line_head += 4 + (size_t)n;
+        if (s->line_head == s->line_q.len) {
+            s->line_q.len = s->line_head = 0;
+        } else if (s->line_head > ((size_t)1 << 20) && s->line_head > s->line_q.len / 2) {
+            /* what is left moves to the front now and then: O(1) a byte */
+            memmove(s->line_q.data, s->line_q.data + s->line_head, s->line_q.len - s->line_head);
+            s->line_q.len -= s->line_head;
+            s->line_head = 0;
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+int hald_vcf_src_keeps_lines(const hald_vcf_src_t *s) { return s->lines; }
+
 bcf1_t *hald_vcf_src_take(hald_vcf_src_t *s)
 {
     pthread_mutex_lock(&s->lock);
@@ -144,12 +185,17 @@ static void update_bytes(hald_vcf_src_t *s)
     __atomic_store_n(&s->bytes, at, __ATOMIC_RELAXED);
 }
 
+static int is_text(const htsFile *fp)
+{
+    return fp->format.format == vcf;
+}
+
 /* htslib fills the columns a text line lacks with '.': a line cut
  * short (fewer than 8 columns) must not pass for a record without ALT.
  * Its parser cuts the line at the tabs it reads, so both count. */
 static int columns_missing(const hald_vcf_src_t *s)
 {
-    if (s->fp->format.format != vcf)
+    if (!is_text(s->fp))
         return 0;
     const kstring_t *line = &s->fp->line;
     size_t tabs = 0;
@@ -164,7 +210,20 @@ static int read_record(hald_vcf_src_t *s, bcf1_t **out, hald_error_t *err)
     bcf1_t *rec = new_record(s);
     if (!rec)
         return hald_error_set(err, HALD_E_NOMEM, "%s: out of memory", s->name);
-    int rc = bcf_read(s->fp, s->hdr, rec);
+    int rc;
+    if (s->lines) { /* what bcf_read does for text, keeping the line as read */
+        rc = hts_getline(s->fp, KS_SEP_LINE, &s->fp->line);
+        if (rc >= 0) {
+            s->raw.len = 0;
+            if (hald_buf_append(&s->raw, s->fp->line.s, s->fp->line.l, err) != HALD_OK) {
+                hald_vcf_src_recycle(s, rec);
+                return err->code;
+            }
+            rc = vcf_parse(&s->fp->line, s->hdr, rec);
+        }
+    } else {
+        rc = bcf_read(s->fp, s->hdr, rec);
+    }
     if (rc == -1) {
         hald_vcf_src_recycle(s, rec);
         return 0;
@@ -177,7 +236,17 @@ static int read_record(hald_vcf_src_t *s, bcf1_t **out, hald_error_t *err)
         return hald_error_set(err, HALD_E_INPUT, "%s: record %llu: %s", s->name,
                               (unsigned long long)s->records, parse_problem(BCF_ERR_NCOLS));
     }
-    if (rc < -1 || (rec->errcode & ~BCF_ERR_CTG_UNDEF) || bcf_unpack(rec, BCF_UN_STR) != 0) {
+    /* Contigs and tags the header does not declare are htslib's warning,
+     * as in bcftools; but records kept for BCF out must fit its header. */
+    int undeclared = BCF_ERR_CTG_UNDEF | BCF_ERR_TAG_UNDEF;
+    if (rc >= 0 && (rec->errcode & BCF_ERR_TAG_UNDEF) && s->keep && !s->lines) {
+        hald_vcf_src_recycle(s, rec);
+        return hald_error_set(err, HALD_E_INPUT,
+                              "%s: record %llu: an INFO or FORMAT tag the header does not declare, "
+                              "which BCF output needs (declare it, or write VCF)",
+                              s->name, (unsigned long long)s->records);
+    }
+    if (rc < -1 || (rec->errcode & ~undeclared) || bcf_unpack(rec, BCF_UN_STR) != 0) {
         int code = rec->errcode;
         hald_vcf_src_recycle(s, rec);
         return hald_error_set(err, HALD_E_INPUT, "%s: record %llu: %s", s->name,
@@ -218,14 +287,14 @@ static int parse_region(hald_vcf_src_t *s, const char *region, hald_error_t *err
 }
 
 hald_vcf_src_t *hald_vcf_src_open(const char *vcf, const char *fasta, const char *region,
-                                  int keep_records, hald_error_t *err)
+                                  hald_vcf_keep_t keep, hald_error_t *err)
 {
     hald_vcf_src_t *s = calloc(1, sizeof *s);
     if (!s) {
         hald_error_set(err, HALD_E_NOMEM, "out of memory");
         return NULL;
     }
-    s->keep = keep_records;
+    s->keep = keep != HALD_VCF_KEEP_NONE;
     pthread_mutex_init(&s->lock, NULL);
     s->name = strdup(strcmp(vcf, "-") == 0 ? "stdin" : vcf);
     s->fasta_name = strdup(fasta);
@@ -239,6 +308,8 @@ hald_vcf_src_t *hald_vcf_src_open(const char *vcf, const char *fasta, const char
         rc = hald_error_set_errno(err, HALD_E_IO, errno, "%s: cannot open", s->name);
     if (rc == HALD_OK && s->fp->format.category != variant_data)
         rc = hald_error_set(err, HALD_E_INPUT, "%s: not a VCF or BCF file", s->name);
+    if (rc == HALD_OK)
+        s->lines = keep == HALD_VCF_KEEP_LINES && is_text(s->fp);
     if (rc == HALD_OK && !(s->hdr = bcf_hdr_read(s->fp)))
         rc = hald_error_set(err, HALD_E_INPUT, "%s: the VCF header does not parse", s->name);
     if (rc == HALD_OK && !(s->genome = hald_genome_fetch_open(fasta, err)))
@@ -272,6 +343,8 @@ void hald_vcf_src_close(hald_vcf_src_t *s)
     hald_buf_free(&s->seq);
     hald_buf_free(&s->alts);
     hald_buf_free(&s->new_contigs);
+    hald_buf_free(&s->raw);
+    hald_buf_free(&s->line_q);
     free(s->chrom);
     free(s->name);
     free(s->fasta_name);
@@ -435,10 +508,13 @@ int hald_vcf_src_next(hald_vcf_src_t *s, hald_vcf_unit_t *u, hald_error_t *err)
         if (ref_end > end)
             end = ref_end;
         rc = add_record(s, u, rec, err);
-        if (rc == HALD_OK && s->keep)
+        if (rc == HALD_OK && s->keep && !s->lines) {
             rc = enqueue(s, rec, err);
-        else
+        } else {
+            if (rc == HALD_OK && s->lines)
+                rc = enqueue_line(s, err);
             hald_vcf_src_recycle(s, rec);
+        }
         if (rc != HALD_OK)
             return rc;
     }

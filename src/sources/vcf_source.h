@@ -42,11 +42,23 @@ typedef struct hald_vcf_unit {
 
 typedef struct hald_vcf_src hald_vcf_src_t;
 
+/* What the source keeps of each record dealt, for a writer that writes
+ * the records again. */
+typedef enum hald_vcf_keep {
+    HALD_VCF_KEEP_NONE = 0,
+    HALD_VCF_KEEP_RECORDS = 1,  /* the htslib records */
+    HALD_VCF_KEEP_LINES = 2     /* a text VCF's lines as read (else records) */
+} hald_vcf_keep_t;
+
 /* Opens the VCF ("-": stdin) and the FASTA.  region: "chr" or
- * "chr:beg-end" (NULL: all), records overlapping it only.  keep_records:
- * keep the htslib records for the writer. */
+ * "chr:beg-end" (NULL: all), records overlapping it only. */
 hald_vcf_src_t *hald_vcf_src_open(const char *vcf, const char *fasta, const char *region,
-                                  int keep_records, hald_error_t *err);
+                                  hald_vcf_keep_t keep, hald_error_t *err);
+/* Whether it keeps lines (HALD_VCF_KEEP_LINES on a text VCF). */
+int hald_vcf_src_keeps_lines(const hald_vcf_src_t *s);
+/* The oldest line kept and not yet taken, into line (emptied first):
+ * 1, or 0 when there is none. */
+int hald_vcf_src_take_line(hald_vcf_src_t *s, hald_buf_t *line, hald_error_t *err);
 void hald_vcf_src_close(hald_vcf_src_t *s);
 const char *hald_vcf_src_name(const hald_vcf_src_t *s);
 const bcf_hdr_t *hald_vcf_src_header(const hald_vcf_src_t *s);

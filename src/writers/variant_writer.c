@@ -166,3 +166,54 @@ int hald_variant_hal_entries(const hald_allele_text_t *a, const hald_variant_sit
     }
     return HALD_OK;
 }
+
+/* The INFO column of a VCF line: [*a, *b); 0 if the line has fewer than 8. */
+static int info_span(const char *line, size_t n, size_t *a, size_t *b)
+{
+    size_t tabs = 0, i = 0;
+    for (; i < n && tabs < 7; i++)
+        tabs += line[i] == '\t';
+    if (tabs < 7)
+        return 0;
+    *a = i;
+    const char *t = memchr(line + i, '\t', n - i);
+    *b = t ? (size_t)(t - line) : n;
+    return 1;
+}
+
+int hald_vcf_line_set_hal(const char *line, size_t n, const char *hal, size_t hal_len,
+                          hald_buf_t *out, hald_error_t *err)
+{
+    size_t a, b;
+    if (!info_span(line, n, &a, &b))
+        return hald_buf_append(out, line, n, err);
+    char *p = hald_buf_reserve(out, n + hal_len + 6, err);
+    if (!p)
+        return err->code;
+    char *start = p;
+    p = put(p, line, a);
+    char *info = p;
+    int dot = b - a == 1 && line[a] == '.';
+    for (size_t i = a; i < b && !dot;) { /* the entries but HAL */
+        const char *semi = memchr(line + i, ';', b - i);
+        size_t e = semi ? (size_t)(semi - line) : b;
+        int is_hal = e - i >= 3 && memcmp(line + i, "HAL", 3) == 0 && (e - i == 3 || line[i + 3] == '=');
+        if (!is_hal && e > i) {
+            if (p > info)
+                *p++ = ';';
+            p = put(p, line + i, e - i);
+        }
+        i = e + 1;
+    }
+    if (hal_len) {
+        if (p > info)
+            *p++ = ';';
+        p = put(p, "HAL=", 4);
+        p = put(p, hal, hal_len);
+    }
+    if (p == info)
+        *p++ = '.';
+    p = put(p, line + b, n - b);
+    out->len += (size_t)(p - start);
+    return HALD_OK;
+}

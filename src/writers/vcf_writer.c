@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <htslib/bgzf.h>
 #include <htslib/hfile.h>
 
 #include "hald/variant_writer.h"
@@ -75,6 +76,21 @@ int hald_vcf_writer_put(hald_vcf_writer_t *w, bcf1_t *rec, const char *hal, size
         return hald_error_set(err, HALD_E_INPUT, "%s: cannot set INFO/HAL of %s:%lld", w->name,
                               bcf_seqname_safe(w->hdr, rec), (long long)rec->pos + 1);
     if (bcf_write(w->fp, w->hdr, rec) != 0)
+        return hald_error_set_errno(err, HALD_E_IO, errno, "%s: write failed", w->name);
+    return HALD_OK;
+}
+
+int hald_vcf_writer_put_line(hald_vcf_writer_t *w, const char *line, size_t n, const char *hal,
+                             size_t len, hald_error_t *err)
+{
+    w->value.len = 0;
+    if (hald_vcf_line_set_hal(line, n, hal, len, &w->value, err) != HALD_OK ||
+        hald_buf_append(&w->value, "\n", 1, err) != HALD_OK)
+        return err->code;
+    BGZF *z = w->fp->format.compression == bgzf ? w->fp->fp.bgzf : NULL;
+    ssize_t wrote = z ? bgzf_write(z, w->value.data, w->value.len)
+                         : hwrite(w->fp->fp.hfile, w->value.data, w->value.len);
+    if (wrote != (ssize_t)w->value.len)
         return hald_error_set_errno(err, HALD_E_IO, errno, "%s: write failed", w->name);
     return HALD_OK;
 }

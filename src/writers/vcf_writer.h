@@ -26,6 +26,11 @@ int hald_vcf_writer_begin(hald_vcf_writer_t *w, hald_sink_t *sink, const bcf_hdr
 /* Writes rec with HAL = hal[0..len) (len 0: rec without HAL). */
 int hald_vcf_writer_put(hald_vcf_writer_t *w, bcf1_t *rec, const char *hal, size_t len,
                         hald_error_t *err);
+/* Writes a text VCF's line as read (no newline) with HAL = hal[0..len)
+ * spliced into its INFO (len 0: without HAL): the record byte for byte
+ * but for INFO/HAL.  Plain and bgzip VCF only. */
+int hald_vcf_writer_put_line(hald_vcf_writer_t *w, const char *line, size_t n, const char *hal,
+                             size_t len, hald_error_t *err);
 /* Declares contigs the input header lacked (NUL-terminated names, in the
  * order the reader added them).  Plain and bgzip VCF name them in records
  * as bcftools does; BCF cannot (its header is written): an error. */

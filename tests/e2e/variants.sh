@@ -47,6 +47,20 @@ check "VCF out: the ##INFO line describes the format" \
     grep -q '^##INFO=<ID=HAL,Number=.,Type=String,.*Format: ALLELE|MODEL|SITE|STRAND|REF_SCORE|ALT_SCORE|DELTA">' "$T/mix.out.vcf"
 check "multi-allelic records: rows for each ALT" \
     bash -c "awk -F'\t' 'index(\$4, \",\") == 0 && NR > 1 { print \$1, \$2 }' '$T/mix.tsv' | sort | uniq -c | sort -rn | head -1 | grep -q . && grep -v '^#' '$T/mix.vcf' | awk -F'\t' 'index(\$5, \",\")' | head -1 | cut -f1,2 | while read -r c p; do awk -F'\t' -v c=\$c -v p=\$p '\$1 == c && \$2 == p { print \$4 }' '$T/mix.tsv' | sort -u | wc -l | grep -qx 2; done"
+# A text VCF's records come back byte for byte but for INFO/HAL: QUAL
+# "50.00", other INFO keys in their order, an older HAL replaced, samples.
+p=$(grep -v '^#' "$T/mix.vcf" | head -1 | cut -f2) b=$(grep -v '^#' "$T/mix.vcf" | head -1 | cut -f4)
+c=$(grep -v '^#' "$T/mix.vcf" | head -1 | cut -f1)
+{ grep '^##' "$T/mix.vcf"
+  printf '##INFO=<ID=DP,Number=1,Type=Integer,Description="d">\n##INFO=<ID=AF,Number=A,Type=Float,Description="a">\n'
+  printf '##FORMAT=<ID=GT,Number=1,Type=String,Description="g">\n'
+  printf '#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\ts1\n'
+  printf '%s\t%s\trs7\t%s\tT,C\t50.00\tPASS\tDP=5;HAL=old;AF=0.50,0.1\tGT\t0/1\n' "$c" "$p" "$b"; } >"$T/rich.vcf"
+hv --vcf "$T/rich.vcf" -O vcf -o "$T/rich.out.vcf" 2>/dev/null
+check "VCF out: the line as read, INFO/HAL replaced at the end of INFO" \
+    bash -c "tail -1 '$T/rich.out.vcf' | sed 's/HAL=[^\t;]*/HAL=x/' | grep -qxF \"\$(printf '%s\t%s\trs7\t%s\tT,C\t50.00\tPASS\tDP=5;AF=0.50,0.1;HAL=x\tGT\t0/1' '$c' '$p' '$b')\""
+expect_fail "an undeclared INFO tag and BCF out: named" 'rich.vcf: record 1: an INFO or FORMAT tag the header does not declare' \
+    hv --vcf "$T/rich.vcf" -O bcf -o "$T/x.bcf"
 for form in vcf.gz bcf; do
     hv --vcf "$T/mix.vcf" -o "$T/mix.$form"
     check "--out x.$form: bcftools reads it, the same records" \
