@@ -151,8 +151,11 @@ const cli_option_t CLI_OPTIONS[] = {
           "and, for bgzip, a .gzi beside it)"),
     VALUE("vcf", 0, "FILE", "-", CMD_VARIANTS, "Input", vcf, parse_string, NULL,
           "variants: VCF or BCF, plain or bgzip, sorted within each chromosome; '-' is stdin"),
-    VALUE("region", 'r', "REGION", NULL, CMD_SCAN | CMD_VARIANTS, "Input", region, parse_string,
+    VALUE("region", 'r', "REGION", NULL, CMD_SCAN, "Input", region, parse_string,
           NULL, "only CHR or CHR:BEG-END (1-based, inclusive); needs a FASTA with a .fai index"),
+    VALUE("region", 'r', "REGION", NULL, CMD_VARIANTS, "Input", region, parse_string, NULL,
+          "only the records overlapping CHR or CHR:BEG-END (1-based, inclusive); with a .fai, "
+          "only that part of the FASTA is read"),
     FLAG("lenient", 0, CMD_VARIANTS, "Input", lenient,
          "skip and count records whose REF disagrees with the FASTA (default: an error)"),
     VALUE("sites", 0, "FILE", NULL, CMD_SCAN | CMD_VARIANTS, "Input", sites_bed, parse_string, NULL,
