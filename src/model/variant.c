@@ -213,7 +213,14 @@ static int candidates(const hald_scan_tables_t *t, const change_t *c, const hap_
     if (donors_in(t, c, ref, lo, c->p + c->r + 82, 0, out, err) != HALD_OK)
         return err->code;
     size_t n_ref = out->len / sizeof(cand_t);
-    if (donors_in(t, c, alt, lo, c->p + c->a + 82, 1, out, err) != HALD_OK)
+    /* A substitution's alternate dinucleotides differ from the reference's
+     * only where one touches a changed base: look there alone. */
+    uint64_t alt_lo = lo, alt_hi = c->p + c->a + 82;
+    if (c->r == c->a) {
+        alt_lo = c->p ? c->p - 1 : 0;
+        alt_hi = c->p + c->r - 1;
+    }
+    if (donors_in(t, c, alt, alt_lo, alt_hi, 1, out, err) != HALD_OK)
         return err->code;
     size_t n_alt = out->len / sizeof(cand_t) - n_ref;
     if (!more_cands(out, n_ref + n_alt, err))
