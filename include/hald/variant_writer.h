@@ -53,6 +53,13 @@ int hald_variant_hal_entries(const hald_allele_text_t *a, const hald_variant_sit
                              hald_model_set_t models, const char *const *names, int *entries,
                              hald_buf_t *out, hald_error_t *err);
 
+/* A VCF data line (without its newline) with INFO/HAL set to
+ * hal[0..hal_len), or removed when hal_len is 0, appended to out: every
+ * other byte of the line is kept, other INFO entries in their order
+ * (INFO "." becomes "HAL=..."; an INFO left empty becomes "."). */
+int hald_vcf_line_set_hal(const char *line, size_t n, const char *hal, size_t hal_len,
+                          hald_buf_t *out, hald_error_t *err);
+
 #ifdef __cplusplus
 }
 #endif
