@@ -20,6 +20,9 @@
  * bases are shipped whole). */
 #define UNIT_RECORDS 2048
 #define UNIT_SPAN (UINT64_C(1) << 20)
+/* Bytes of records kept for the writer per unit: a VCF with thousands of
+ * samples has lines of megabytes, and units in flight must stay small. */
+#define UNIT_KEPT (UINT64_C(8) << 20)
 #define REC_HEAD (8 + 8 + 4 + 4)
 
 struct hald_vcf_src {
@@ -464,6 +467,7 @@ static int add_record(hald_vcf_src_t *s, hald_vcf_unit_t *u, const bcf1_t *rec, 
 int hald_vcf_src_next(hald_vcf_src_t *s, hald_vcf_unit_t *u, hald_error_t *err)
 {
     uint64_t first = 0, end = 0; /* positions: the first record's, and past the last REF */
+    uint64_t kept = 0;           /* bytes of records kept for the writer */
     int rc;
     for (;;) {
         bcf1_t *rec = s->pending;
@@ -480,7 +484,7 @@ int hald_vcf_src_next(hald_vcf_src_t *s, hald_vcf_unit_t *u, hald_error_t *err)
         }
         if (u->n_records &&
             (strcmp(chrom, u->chrom.data) != 0 || u->n_records >= UNIT_RECORDS ||
-             (uint64_t)rec->pos - first > UNIT_SPAN)) {
+             (uint64_t)rec->pos - first > UNIT_SPAN || kept >= UNIT_KEPT)) {
             s->pending = rec;
             break;
         }
@@ -508,6 +512,8 @@ int hald_vcf_src_next(hald_vcf_src_t *s, hald_vcf_unit_t *u, hald_error_t *err)
         if (ref_end > end)
             end = ref_end;
         rc = add_record(s, u, rec, err);
+        if (s->keep)
+            kept += s->lines ? s->raw.len : rec->shared.l + rec->indiv.l;
         if (rc == HALD_OK && s->keep && !s->lines) {
             rc = enqueue(s, rec, err);
         } else {
