@@ -62,12 +62,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     score(scalar, path, NULL, 0, 1, &file);
     score(fast, path, data, size, 3, &stream);
     unlink(path);
-    if ((file.rc == HALD_OK) != (stream.rc == HALD_OK)) {
+    /* A file's packed index is checked; a stream skips it as the
+     * skippable frame it is: a damaged index fails only the file. */
+    int index_only = file.rc != HALD_OK && stream.rc == HALD_OK &&
+                     (strstr(file.err.msg, "packed index") || strstr(file.err.msg, "seek table"));
+    if ((file.rc == HALD_OK) != (stream.rc == HALD_OK) && !index_only) {
         fprintf(stderr, "file: %d %s\nstream: %d %s\n", file.rc, file.err.msg, stream.rc,
                 stream.err.msg);
         FUZZ_CHECK(!"a file and the same bytes as a stream end differently");
     }
-    if (file.rc == HALD_OK)
+    if (file.rc == HALD_OK && stream.rc == HALD_OK)
         FUZZ_CHECK(file.len == stream.len && memcmp(file.text, stream.text, file.len) == 0);
     else
         FUZZ_CHECK(strstr(file.err.msg, path) == file.err.msg);
