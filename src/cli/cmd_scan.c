@@ -3,18 +3,6 @@
 
 #include "cli.h"
 
-static int load_sites(const cli_ctx_t *c, const cli_settings_t *s, hald_sites_t *sites,
-                      hald_error_t *err)
-{
-    int rc = s->sites_bed ? hald_sites_read_bed(sites, s->sites_bed, err)
-                          : hald_sites_read_gtf(sites, s->sites_gtf, err);
-    if (rc == HALD_OK)
-        rc = hald_sites_finish(sites, err);
-    if (rc == HALD_OK)
-        cli_log(c, 2, "scan", "%llu sites on %zu sequences", (unsigned long long)sites->total, sites->n);
-    return rc;
-}
-
 static void warn_missing(const cli_ctx_t *c, const hald_sites_t *sites, const char *genome)
 {
     uint64_t names = 0, missing = 0;
@@ -96,7 +84,7 @@ int cmd_scan(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s)
     if (rc == HALD_OK && !(tables = hald_scan_tables_new(scorer, &err)))
         rc = err.code;
     if (rc == HALD_OK && (s->sites_bed || s->sites_gtf)) {
-        rc = load_sites(c, s, &sites, &err);
+        rc = cli_load_sites(c, s, "scan", 0, &sites, &err);
         o.sites = &sites;
     }
     if (rc == HALD_OK)
