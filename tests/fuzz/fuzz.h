@@ -9,8 +9,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include "hald/sink.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -54,6 +57,51 @@ static inline char *fuzz_memfd_text(int fd, size_t *len)
     p[end] = '\0';
     *len = (size_t)end;
     return p;
+}
+
+
+/* What a run wrote into an in-memory sink, and how it ended. */
+typedef struct fuzz_outcome {
+    int rc;
+    hald_error_t err;
+    char *text;
+    size_t len;
+} fuzz_outcome_t;
+
+/* A sink over a fresh in-memory file (its descriptor in *fd). */
+static inline hald_sink_t *fuzz_sink(int *fd, fuzz_outcome_t *o)
+{
+    *fd = fuzz_memfd();
+    hald_sink_t *out = hald_sink_from_fd(*fd, 0, "out", &o->err);
+    FUZZ_CHECK(out != NULL);
+    return out;
+}
+
+/* Commits (o->rc == HALD_OK) or aborts the sink, and keeps what it holds. */
+static inline void fuzz_sink_done(hald_sink_t *out, int fd, fuzz_outcome_t *o)
+{
+    if (o->rc == HALD_OK)
+        o->rc = hald_sink_commit(out, &o->err);
+    else
+        hald_sink_abort(out);
+    o->text = fuzz_memfd_text(fd, &o->len);
+    close(fd);
+}
+
+/* The same input as a file and as a stream: the same bytes, or both
+ * failed with the file's message naming it. */
+static inline void fuzz_same_or_both_fail(const fuzz_outcome_t *file, const fuzz_outcome_t *stream,
+                                          const char *path)
+{
+    if ((file->rc == HALD_OK) != (stream->rc == HALD_OK)) {
+        fprintf(stderr, "file: %d %s\nstream: %d %s\n", file->rc, file->err.msg, stream->rc,
+                stream->err.msg);
+        FUZZ_CHECK(!"a file and the same bytes as a stream end differently");
+    }
+    if (file->rc == HALD_OK)
+        FUZZ_CHECK(file->len == stream->len && memcmp(file->text, stream->text, file->len) == 0);
+    else
+        FUZZ_CHECK(strstr(file->err.msg, path) == file->err.msg);
 }
 
 #endif

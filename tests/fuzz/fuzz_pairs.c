@@ -9,19 +9,11 @@
 #include "hald/weights.h"
 #include "fuzz.h"
 
-typedef struct {
-    int rc;
-    hald_error_t err;
-    char *text;
-    size_t len;
-} outcome_t;
-
 static void pairs(const hald_scorer_t *scorer, const char *path, const uint8_t *data, size_t size,
-                  int threads, outcome_t *o)
+                  int threads, fuzz_outcome_t *o)
 {
-    int fd = fuzz_memfd();
-    hald_sink_t *out = hald_sink_from_fd(fd, 0, "out", &o->err);
-    FUZZ_CHECK(out != NULL);
+    int fd;
+    hald_sink_t *out = fuzz_sink(&fd, o);
     hald_pairs_opts_t po;
     hald_pairs_opts_init(&po);
     hald_run_env_t env;
@@ -35,12 +27,7 @@ static void pairs(const hald_scorer_t *scorer, const char *path, const uint8_t *
     } else {
         o->rc = hald_pairs_run(scorer, &po, path, out, &env, &st, &o->err);
     }
-    if (o->rc == HALD_OK)
-        o->rc = hald_sink_commit(out, &o->err);
-    else
-        hald_sink_abort(out);
-    o->text = fuzz_memfd_text(fd, &o->len);
-    close(fd);
+    fuzz_sink_done(out, fd, o);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -57,19 +44,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     char path[512];
     fuzz_file("pairs", data, size, path, sizeof path);
-    outcome_t file, stream;
+    fuzz_outcome_t file, stream;
     pairs(scalar, path, NULL, 0, 1, &file);
     pairs(fast, path, data, size, 3, &stream);
     unlink(path);
-    if ((file.rc == HALD_OK) != (stream.rc == HALD_OK)) {
-        fprintf(stderr, "file: %d %s\nstream: %d %s\n", file.rc, file.err.msg, stream.rc,
-                stream.err.msg);
-        FUZZ_CHECK(!"a file and the same bytes as a stream end differently");
-    }
-    if (file.rc == HALD_OK)
-        FUZZ_CHECK(file.len == stream.len && memcmp(file.text, stream.text, file.len) == 0);
-    else
-        FUZZ_CHECK(strstr(file.err.msg, path) == file.err.msg);
+    fuzz_same_or_both_fail(&file, &stream, path);
     free(file.text);
     free(stream.text);
     free(w);
