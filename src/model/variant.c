@@ -155,11 +155,18 @@ static int donors_in(const hald_scan_tables_t *t, const change_t *c, const hap_t
     for (uint64_t w = lo; w <= hi; w += 64) {
         size_t k = hi - w + 1 < 64 ? (size_t)(hi - w + 1) : 64;
         uint64_t plus, minus;
-        t->masks(h->bases + (w - h->b0), k, &plus, &minus);
+        uint64_t back = 64 - k; /* a short tail: a whole block ending at hi, where the bases allow */
+        if (k < 64 && w - h->b0 >= back) {
+            t->masks(h->bases + (w - back - h->b0), 64, &plus, &minus);
+            plus >>= back;
+            minus >>= back;
+        } else {
+            t->masks(h->bases + (w - h->b0), k, &plus, &minus);
+        }
         uint64_t any = plus | minus;
         if (!any)
             continue;
-        cand_t *o = more_cands(out, 2 * (size_t)__builtin_popcountll(any), err);
+        cand_t *o = more_cands(out, 128, err); /* at most two a position */
         if (!o)
             return err->code;
         size_t m = 0;
