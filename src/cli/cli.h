@@ -99,5 +99,6 @@ int cmd_pack(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s);
 int cmd_variants(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s);
 int cmd_pairs(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s);
 int cmd_weights(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s);
+int cmd_config(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s);
 
 #endif

@@ -19,6 +19,7 @@ static cmd_fn command_fn(const cli_command_t *cmd)
     case CMD_PACK: return cmd_pack;
     case CMD_PAIRS: return cmd_pairs;
     case CMD_VARIANTS: return cmd_variants;
+    case CMD_CONFIG: return cmd_config;
     default: return cmd_weights;
     }
 }
@@ -37,12 +38,17 @@ static int run_command(cli_ctx_t *c, const cli_command_t *cmd, int argc, char **
 {
     cli_settings_t s;
     int code = cli_parse(cmd, argc, argv, &s);
-    if (code >= 0)
+    if (code >= 0) {
+        cli_settings_free(&s);
         return code;
+    }
     c->verbosity = s.verbosity;
     if (s.version)
-        return show_version(c, cmd, &s);
-    return command_fn(cmd)(c, cmd, &s);
+        code = show_version(c, cmd, &s);
+    else
+        code = command_fn(cmd)(c, cmd, &s);
+    cli_settings_free(&s);
+    return code;
 }
 
 int main(int argc, char **argv)
@@ -64,6 +70,10 @@ int main(int argc, char **argv)
     const char *word = argv[1];
     if (strcmp(word, "--help") == 0 || strcmp(word, "-h") == 0 || strcmp(word, "help") == 0) {
         cli_print_commands(stdout);
+        return 0;
+    }
+    if (strcmp(word, "config-template") == 0) { /* conf/hald.conf (a test keeps them equal) */
+        cli_print_config_template(stdout);
         return 0;
     }
     if (strcmp(word, "man") == 0) { /* for the build: hald.1 */

@@ -6,8 +6,10 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
+#include "config.h"
 
 /* ================================================================ values */
 
@@ -207,6 +209,9 @@ const cli_option_t CLI_OPTIONS[] = {
     {"quiet", 'q', OPT_QUIET, NULL, NULL, CMD_ALL, "General", "errors only", NULL, AT(verbosity), NULL, 0, 0},
     {"verbose", 'v', OPT_VERBOSE, NULL, NULL, CMD_ALL, "General", "more detail (repeatable)", NULL,
      AT(verbosity), NULL, 0, 0},
+    VALUE("config", 0, "FILE", NULL, CMD_ALL, "General", config, parse_string, NULL,
+          "settings file: over $XDG_CONFIG_HOME/hald/hald.conf and /etc/hald/hald.conf, under "
+          "HALD_* variables and the command line (docs/config.md)"),
     FLAG("help", 'h', CMD_ALL, "General", help, "this help"),
     FLAG("version", 'V', CMD_ALL, "General", version, "the version (with -v: and the weights' sha256)"),
 };
@@ -249,6 +254,12 @@ const cli_command_t CLI_COMMANDS[] = {
      "alternate haplotype has and whose window contains the change: the reference window, the "
      "alternate window, delta and sigmoid per model.  TSV rows, or the input records with an "
      "INFO field HAL (the site of largest |delta| per allele and model) as VCF or BCF."},
+    {"config", CMD_CONFIG, "[--config FILE] [COMMAND]",
+     "print the settings a command would run with, and where each comes from",
+     "Prints every setting COMMAND (default score) takes as a config line, key = value, with "
+     "where the value comes from: the built-in default, /etc/hald/hald.conf, "
+     "$XDG_CONFIG_HOME/hald/hald.conf, --config FILE or a HALD_* variable.  Exit 1 if a "
+     "file or variable has an unknown key or a bad value."},
     {"weights", CMD_WEIGHTS, "[--weights FILE]", "show which weights table is used and its sha256",
      "Prints the weights file a run would load, its sha256 and whether it is the published HAL "
      "table; exit 1 if it cannot be loaded."},
@@ -270,9 +281,94 @@ static int applies(const cli_option_t *o, const cli_command_t *cmd)
     return (o->commands & cmd->bit) != 0;
 }
 
-static int set_value(const cli_option_t *o, const char *text, cli_settings_t *s)
+int cli_row_applies(size_t row, const cli_command_t *cmd)
 {
-    return o->parse(o, text, (char *)s + o->offset);
+    return applies(&CLI_OPTIONS[row], cmd);
+}
+
+/* Option names match with '-' and '_' alike, as config keys and
+ * variables spell them. */
+static int same_name(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++)
+        if (*a != *b && !((*a == '-' || *a == '_') && (*b == '-' || *b == '_')))
+            return 0;
+    return *a == *b;
+}
+
+size_t cli_find_row(const char *name, const cli_command_t *cmd)
+{
+    for (size_t i = 0; i < CLI_N_OPTIONS; i++)
+        if (same_name(CLI_OPTIONS[i].name, name) && (!cmd || applies(&CLI_OPTIONS[i], cmd)))
+            return i;
+    return CLI_N_OPTIONS;
+}
+
+int cli_row_configurable(size_t row)
+{
+    const char *n = CLI_OPTIONS[row].name;
+    return strcmp(n, "help") != 0 && strcmp(n, "version") != 0 && strcmp(n, "config") != 0;
+}
+
+/* yes/no, true/false, on/off, 1/0: 1 or 0, -1 for anything else. */
+static int parse_bool(const char *t)
+{
+    static const char *const yes[] = {"1", "yes", "true", "on"}, *const no[] = {"0", "no", "false", "off"};
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(t, yes[i]) == 0)
+            return 1;
+        if (strcasecmp(t, no[i]) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+int cli_set_row(size_t row, const char *text, cli_origin_t origin, const char *file,
+                unsigned line, cli_settings_t *s)
+{
+    const cli_option_t *o = &CLI_OPTIONS[row];
+    void *dst = (char *)s + o->offset;
+    int v = 1;
+    switch (o->kind) {
+    case OPT_FLAG:
+        if (text && (v = parse_bool(text)) < 0)
+            return -1;
+        *(int *)dst = v;
+        break;
+    case OPT_QUIET:
+        if (text && (v = parse_bool(text)) < 0)
+            return -1;
+        if (v)
+            s->verbosity = 0;
+        break;
+    case OPT_VERBOSE:
+        if (text) { /* a count: verbose = 2 is -v -v */
+            unsigned long long n;
+            if (cli_parse_size(text, &n) != 0 || n > 10)
+                return -1;
+            s->verbosity = 1 + (int)n;
+        } else {
+            s->verbosity++;
+        }
+        break;
+    case OPT_VALUE:
+        if (o->parse(o, text, dst) != 0)
+            return -1;
+        break;
+    }
+    s->text[row] = text ? text : "yes";
+    s->origin[row] = (uint8_t)origin;
+    s->origin_file[row] = file;
+    s->origin_line[row] = line;
+    return 0;
+}
+
+void cli_settings_free(cli_settings_t *s)
+{
+    char **p = (char **)(void *)s->owned.data;
+    for (size_t i = 0; i < s->owned.len / sizeof *p; i++)
+        free(p[i]);
+    hald_buf_free(&s->owned);
 }
 
 static void set_defaults(const cli_command_t *cmd, cli_settings_t *s)
@@ -281,7 +377,8 @@ static void set_defaults(const cli_command_t *cmd, cli_settings_t *s)
     s->verbosity = 1;
     for (size_t i = 0; i < CLI_N_OPTIONS; i++) {
         const cli_option_t *o = &CLI_OPTIONS[i];
-        if (applies(o, cmd) && o->kind == OPT_VALUE && o->def && set_value(o, o->def, s) != 0)
+        if (applies(o, cmd) && o->kind == OPT_VALUE && o->def &&
+            cli_set_row(i, o->def, CLI_FROM_DEFAULT, NULL, 0, s) != 0)
             abort(); /* a default the table cannot parse: a bug caught by any test */
     }
 }
@@ -294,9 +391,25 @@ int cli_given(const cli_settings_t *s, const cli_command_t *cmd, const char *nam
     return 0;
 }
 
+/* --config's value, looked for before parsing: the file's settings lie
+ * under the command line's. */
+static const char *config_arg(int argc, char **argv)
+{
+    const char *found = NULL;
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            found = argv[++i];
+        else if (strncmp(argv[i], "--config=", 9) == 0)
+            found = argv[i] + 9;
+    }
+    return found;
+}
+
 int cli_parse(const cli_command_t *cmd, int argc, char **argv, cli_settings_t *s)
 {
     set_defaults(cmd, s);
+    if (cli_config_apply(cmd, config_arg(argc, argv), s) != 0)
+        return CLI_EXIT_USAGE;
     struct option longs[64 + 1];
     char shorts[3 * 64 + 2] = ":";
     size_t n = 0, k = 1;
@@ -342,17 +455,11 @@ int cli_parse(const cli_command_t *cmd, int argc, char **argv, cli_settings_t *s
         }
         const cli_option_t *o = &CLI_OPTIONS[row];
         s->given |= UINT64_C(1) << row;
-        switch (o->kind) {
-        case OPT_FLAG: *(int *)((char *)s + o->offset) = 1; break;
-        case OPT_QUIET: s->verbosity = 0; break;
-        case OPT_VERBOSE: s->verbosity++; break;
-        case OPT_VALUE:
-            if (set_value(o, optarg, s) != 0) {
-                cli_errorf("--%s: invalid value '%s' (expected %s)", o->name, optarg,
-                           o->expect ? o->expect : o->help);
-                return CLI_EXIT_USAGE;
-            }
-            break;
+        const char *text = o->kind == OPT_VALUE ? optarg : NULL;
+        if (cli_set_row(row, text, CLI_FROM_LINE, NULL, 0, s) != 0) {
+            cli_errorf("--%s: invalid value '%s' (expected %s)", o->name, optarg,
+                       o->expect ? o->expect : o->help);
+            return CLI_EXIT_USAGE;
         }
     }
     if (s->help) {
@@ -531,7 +638,15 @@ void cli_print_man(FILE *fp)
     fputs(".SH ENVIRONMENT\n"
           ".TP\n.B HALD_WEIGHTS\nThe weights file, when \\fB\\-\\-weights\\fR is not given.\n"
           ".TP\n.B OMP_NUM_THREADS\nThreads, when \\fB\\-\\-threads\\fR is not given.\n"
+          ".TP\n.B HALD_\\fIKEY\\fR\nAny setting, named as its long option in capitals with "
+          "'_' for '\\-' (HALD_THREADS, HALD_CHUNK_SIZE): over the config files, under the "
+          "command line.\n"
           ".SH FILES\n"
+          "Settings are read from /etc/hald/hald.conf, $XDG_CONFIG_HOME/hald/hald.conf (else "
+          "~/.config/hald/hald.conf) and \\fB\\-\\-config\\fR \\fIFILE\\fR, each over the one before: "
+          "key = value lines, keys the long option names, a [COMMAND] section for one command; "
+          "\\fBhald config\\fR \\fICOMMAND\\fR prints the result and where each value comes from.\n"
+          ".PP\n"
           "The weights table HAL_mer_scores.npz (or .npy) is looked for in ./weights, "
           "\\&../shared/weights, beside the program, and in the data directory of the "
           "installation (share/hald); share/hald/fetch\\-weights downloads it and checks its "
@@ -548,4 +663,54 @@ void cli_print_man(FILE *fp)
           ".SH SEE ALSO\n"
           "The documents in the hald source tree: README.md and docs/.\n",
           fp);
+}
+
+/* ================================================================ config template */
+
+/* The commands that take option `name`, and their defaults where they
+ * differ, as one comment line. */
+static void template_commands(FILE *fp, const char *name)
+{
+    fputs("# for:", fp);
+    for (size_t c = 0; c < CLI_N_COMMANDS; c++) {
+        size_t row = cli_find_row(name, &CLI_COMMANDS[c]);
+        if (row == CLI_N_OPTIONS || CLI_COMMANDS[c].bit == CMD_CONFIG)
+            continue;
+        fprintf(fp, " %s", CLI_COMMANDS[c].name);
+        const char *def = CLI_OPTIONS[row].def, *first = CLI_OPTIONS[cli_find_row(name, NULL)].def;
+        if (def && (!first || strcmp(def, first) != 0))
+            fprintf(fp, " (default %s)", def);
+    }
+    fputc('\n', fp);
+}
+
+void cli_print_config_template(FILE *fp)
+{
+    fputs("# hald.conf: hald's settings, as shipped (every line commented out: the built-in\n"
+          "# defaults).  Read from /etc/hald/hald.conf, then $XDG_CONFIG_HOME/hald/hald.conf\n"
+          "# (else ~/.config/hald/hald.conf), then --config FILE; HALD_<KEY> variables and\n"
+          "# the command line override them.  `hald config COMMAND` shows the result.\n"
+          "#\n"
+          "# key = value, keys the long option names; flags take yes or no.  Lines\n"
+          "# before any section apply to every command that takes the key; a [COMMAND]\n"
+          "# section (e.g. [scan]) to that command alone.  Comments start with # or ;.\n",
+          fp);
+    for (size_t g = 0; g < sizeof GROUPS / sizeof GROUPS[0]; g++) {
+        fprintf(fp, "\n# ---- %s\n", GROUPS[g]);
+        for (size_t i = 0; i < CLI_N_OPTIONS; i++) {
+            const cli_option_t *o = &CLI_OPTIONS[i];
+            if (strcmp(o->group, GROUPS[g]) != 0 || !cli_row_configurable(i) ||
+                cli_find_row(o->name, NULL) != i)
+                continue; /* each key once, at its first row */
+            fputc('\n', fp);
+            fprintf(fp, "# %s\n", o->help);
+            template_commands(fp, o->name);
+            const char *value = o->def;
+            if (o->kind == OPT_FLAG || o->kind == OPT_QUIET)
+                value = "no";
+            else if (o->kind == OPT_VERBOSE)
+                value = "0";
+            fprintf(fp, "#%s =%s%s\n", o->name, value ? " " : "", value ? value : "");
+        }
+    }
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "hald/buf.h"
 #include "hald/hexamer.h"
 #include "hald/records.h"
 #include "hald/score.h"
@@ -31,7 +32,8 @@ enum {
     CMD_WEIGHTS = 1u << 4,
     CMD_PAIRS = 1u << 5,
     CMD_VARIANTS = 1u << 6,
-    CMD_ALL = (1u << 7) - 1,
+    CMD_CONFIG = 1u << 7,
+    CMD_ALL = (1u << 8) - 1,
     /* long-running: threads, progress */
     CMD_RUNS = CMD_SCORE | CMD_SCAN | CMD_VIEW | CMD_PACK | CMD_PAIRS | CMD_VARIANTS,
     CMD_MODELS = CMD_SCORE | CMD_SCAN | CMD_PAIRS | CMD_VARIANTS /* load the weights */
@@ -58,7 +60,26 @@ typedef struct cli_settings {
     int verbosity;             /* 0 quiet, 1 default, 2+ verbose */
     int help, version;
     uint64_t given;            /* bit i: option row i was on the command line */
+    const char *config;        /* --config FILE */
+    /* Where each row's value came from: its text as given (NULL: unset),
+     * the layer (cli_origin_t) and, for a file, which one and the line. */
+    const char *text[64];
+    uint8_t origin[64];
+    const char *origin_file[64];
+    unsigned origin_line[64];
+    hald_buf_t owned;          /* char *: strings copied from config files */
 } cli_settings_t;
+
+/* The layers a value comes from, lowest first: each overrides the ones
+ * before it. */
+typedef enum cli_origin {
+    CLI_FROM_DEFAULT,
+    CLI_FROM_SYSTEM,  /* /etc/hald/hald.conf */
+    CLI_FROM_USER,    /* $XDG_CONFIG_HOME/hald/hald.conf */
+    CLI_FROM_CONFIG,  /* --config FILE */
+    CLI_FROM_ENV,     /* HALD_<KEY> */
+    CLI_FROM_LINE     /* the command line */
+} cli_origin_t;
 
 typedef enum cli_opt_kind {
     OPT_FLAG,      /* no value: sets an int to 1 */
@@ -109,12 +130,30 @@ const cli_command_t *cli_find_command(const char *name);
  * first.  Returns -1 to go on, or an exit code (after printing help, the
  * version or an error). */
 int cli_parse(const cli_command_t *cmd, int argc, char **argv, cli_settings_t *s);
+/* Frees what parsing kept (strings read from config files). */
+void cli_settings_free(cli_settings_t *s);
+/* Sets option row `row` from text, as a config file or variable gives it
+ * (flags take yes/no, true/false, on/off or 1/0; verbose a count), or from
+ * the command line (text NULL for a flag, -q or -v); records the origin.
+ * Returns 0, or -1 for a value the row does not accept. */
+int cli_set_row(size_t row, const char *text, cli_origin_t origin, const char *file,
+                unsigned line, cli_settings_t *s);
+/* Whether row applies to cmd. */
+int cli_row_applies(size_t row, const cli_command_t *cmd);
+/* The row called name (dashes or underscores) that cmd takes, or for cmd
+ * NULL the first row of that name; CLI_N_OPTIONS if none. */
+size_t cli_find_row(const char *name, const cli_command_t *cmd);
+/* Whether a row can be set by a config file or variable (not --help,
+ * --version or --config). */
+int cli_row_configurable(size_t row);
 /* Whether the option `name` was given on the command line. */
 int cli_given(const cli_settings_t *s, const cli_command_t *cmd, const char *name);
 /* The subcommand's --help text. */
 void cli_print_help(FILE *fp, const cli_command_t *cmd);
 /* The list of subcommands (hald --help). */
 void cli_print_commands(FILE *fp);
+/* conf/hald.conf: every key, commented out, with the defaults. */
+void cli_print_config_template(FILE *fp);
 /* The man page, hald.1, in roff. */
 void cli_print_man(FILE *fp);
 

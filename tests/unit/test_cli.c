@@ -12,7 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "../../src/cli/cli.h"
+#include "../../src/cli/config.h"
 
 static int parse(const char *cmd, cli_settings_t *s, ...)
 {
@@ -99,6 +103,100 @@ static void test_errors(void **state)
     assert_int_equal(parse("score", &s, "a.fa", "b.fa", NULL), 1);
     assert_int_equal(parse("pack", &s, "--level", "23", NULL), 1);
     assert_int_equal(parse("weights", &s, "--threads", "2", NULL), 1);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    assert_int_equal(fputs(text, fp) >= 0, 1);
+    assert_int_equal(fclose(fp), 0);
+}
+
+/* Each layer over the one before: default < user file < --config < HALD_*
+ * < command line; a [command] section for that command alone; origins
+ * name the file and line. */
+static void test_config_layers(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/hald-test-cli.XXXXXX", path[256], conf[256], user[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/hald", dir);
+    assert_int_equal(mkdir(path, 0700), 0);
+    snprintf(user, sizeof user, "%s/hald/hald.conf", dir);
+    snprintf(conf, sizeof conf, "%s/extra.conf", dir);
+    write_file(user, "# the user's\nthreads = 3\nmodel = regions\nchunk_size = 2M ; inline\n"
+                     "[scan]\nmodel = mean\nstrand = -   # a comment\n");
+    write_file(conf, "\nthreads = 5\nany-length = yes\n");
+    assert_int_equal(setenv("XDG_CONFIG_HOME", dir, 1), 0);
+    unsetenv("HALD_THREADS");
+    unsetenv("HALD_MODEL");
+    cli_settings_t s;
+
+    assert_int_equal(parse("score", &s, NULL), -1);
+    assert_int_equal(s.threads, 3);
+    assert_int_equal(s.models, HALD_MODELS_REGIONS); /* the global line; [scan] is scan's */
+    size_t row = cli_find_row("threads", cli_find_command("score"));
+    assert_int_equal(s.origin[row], CLI_FROM_USER);
+    char origin[512], want[512];
+    cli_origin_text(&s, row, origin, sizeof origin);
+    snprintf(want, sizeof want, "%s:2", user);
+    assert_string_equal(origin, want);
+    cli_settings_free(&s);
+
+    assert_int_equal(parse("scan", &s, NULL), -1);
+    assert_int_equal(s.models, HALD_MODELS_MEAN);
+    assert_int_equal(s.strand, '-');
+    assert_int_equal(s.chunk_size, UINT64_C(2) << 20);
+    cli_settings_free(&s);
+
+    assert_int_equal(parse("score", &s, "--config", conf, NULL), -1);
+    assert_int_equal(s.threads, 5);
+    assert_int_equal(s.any_length, 1);
+    cli_settings_free(&s);
+
+    assert_int_equal(setenv("HALD_THREADS", "7", 1), 0);
+    assert_int_equal(parse("score", &s, "--config", conf, NULL), -1);
+    assert_int_equal(s.threads, 7);
+    assert_int_equal(s.origin[row], CLI_FROM_ENV);
+    cli_settings_free(&s);
+    assert_int_equal(parse("score", &s, "--config", conf, "-t", "2", NULL), -1);
+    assert_int_equal(s.threads, 2);
+    assert_int_equal(s.origin[row], CLI_FROM_LINE);
+    cli_settings_free(&s);
+
+    /* Errors: each names the file and line (checked by e2e/config.sh). */
+    assert_int_equal(setenv("HALD_THREADS", "none", 1), 0);
+    assert_int_equal(parse("score", &s, NULL), 1);
+    cli_settings_free(&s);
+    unsetenv("HALD_THREADS");
+    static const char *const bad[] = {
+        "treads = 2\n", "threads = 0\n", "[nosuch]\nthreads = 2\n", "[scan]\nany-length = yes\n",
+        "[score]\nthreads = x\n", "help = yes\n", "just words\n", "strict = maybe\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        write_file(conf, bad[i]);
+        assert_int_equal(parse("score", &s, "--config", conf, NULL), 1);
+        cli_settings_free(&s);
+    }
+    char long_line[600];
+    memset(long_line, 'a', sizeof long_line);
+    memcpy(long_line, "weights = ", 10);
+    long_line[sizeof long_line - 2] = '\n';
+    long_line[sizeof long_line - 1] = '\0';
+    write_file(conf, long_line); /* refused, not cut to inih's 200 bytes */
+    assert_int_equal(parse("score", &s, "--config", conf, NULL), 1);
+    cli_settings_free(&s);
+    snprintf(path, sizeof path, "%s/missing.conf", dir);
+    assert_int_equal(parse("score", &s, "--config", path, NULL), 1);
+    cli_settings_free(&s);
+
+    unlink(conf);
+    unlink(user);
+    snprintf(path, sizeof path, "%s/hald", dir);
+    rmdir(path);
+    rmdir(dir);
+    unsetenv("XDG_CONFIG_HOME");
 }
 
 /* One row per option and command; every default parses (cli_parse aborts
@@ -203,6 +301,7 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_values),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_config_layers),
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_help_and_man),
         cmocka_unit_test(test_progress_line),
