@@ -13,6 +13,8 @@ typedef struct cli_ctx {
     int verbosity; /* 0 quiet (-q), 1 default, 2+ verbose (-v) */
     int argc;
     char **argv;
+    int cmd_argc;      /* the command's own arguments (argv[0] its name): */
+    char **cmd_argv;   /* hald serve parses them again on SIGHUP */
     double start_real;
 } cli_ctx_t;
 
@@ -69,6 +71,8 @@ void cli_progress_line(char *buf, size_t cap, const hald_progress_t *p, int tty)
  * than 0 (rank 0 speaks for the job), and sets threads and progress from
  * the settings.  Returns HALD_OK or err. */
 int cli_job_start(cli_ctx_t *c, const cli_settings_t *s, cli_job_t *job, hald_error_t *err);
+/* --threads, else $OMP_NUM_THREADS, else the cores this process may use. */
+int cli_threads(const cli_settings_t *s);
 /* Opens the output on rank 0 (NULL elsewhere), refusing a terminal for
  * binary output and the input file itself, and guards its temporary. */
 int cli_open_output(const cli_job_t *job, const char *in, const char *path, int binary,
@@ -100,5 +104,6 @@ int cmd_variants(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s);
 int cmd_pairs(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s);
 int cmd_weights(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s);
 int cmd_config(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s);
+int cmd_serve(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s);
 
 #endif

@@ -30,9 +30,11 @@ void cli_log(const cli_ctx_t *c, int level, const char *func, const char *fmt, .
         return;
     va_list ap;
     va_start(ap, fmt);
+    flockfile(stderr); /* one line at a time from the daemon's threads */
     fprintf(stderr, "[M::%s] ", func);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
+    funlockfile(stderr);
     va_end(ap);
 }
 
@@ -42,9 +44,11 @@ void cli_warn(const cli_ctx_t *c, const char *func, const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
+    flockfile(stderr); /* one line at a time from the daemon's threads */
     fprintf(stderr, "[W::%s] ", func);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
+    funlockfile(stderr);
     va_end(ap);
 }
 
@@ -259,6 +263,11 @@ static int default_threads(void)
     return 1;
 }
 
+int cli_threads(const cli_settings_t *s)
+{
+    return s->threads ? (int)s->threads : default_threads();
+}
+
 int cli_job_start(cli_ctx_t *c, const cli_settings_t *s, cli_job_t *job, hald_error_t *err)
 {
     memset(job, 0, sizeof *job);
@@ -270,7 +279,7 @@ int cli_job_start(cli_ctx_t *c, const cli_settings_t *s, cli_job_t *job, hald_er
     if (job->rank != 0 && c->verbosity < 2)
         c->verbosity = 0;
     job->env.mpi = job->mpi;
-    job->env.threads = s->threads ? (int)s->threads : default_threads();
+    job->env.threads = cli_threads(s);
     job->tty = isatty(STDERR_FILENO);
     job->interval = (unsigned)s->progress_interval;
     int wanted = s->progress || c->verbosity >= 2 || (job->tty && c->verbosity >= 1);

@@ -20,6 +20,7 @@ static cmd_fn command_fn(const cli_command_t *cmd)
     case CMD_PAIRS: return cmd_pairs;
     case CMD_VARIANTS: return cmd_variants;
     case CMD_CONFIG: return cmd_config;
+    case CMD_SERVE: return cmd_serve;
     default: return cmd_weights;
     }
 }
@@ -37,6 +38,8 @@ static int show_version(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *
 static int run_command(cli_ctx_t *c, const cli_command_t *cmd, int argc, char **argv)
 {
     cli_settings_t s;
+    c->cmd_argc = argc;
+    c->cmd_argv = argv;
     int code = cli_parse(cmd, argc, argv, &s);
     if (code >= 0) {
         cli_settings_free(&s);

@@ -143,7 +143,7 @@ const cli_option_t CLI_OPTIONS[] = {
           "auto, fasta, fastq or lines", "auto|fasta|fastq|lines: auto is '>' FASTA, '@' FASTQ, else one sequence per line"),
     FLAG("any-length", 0, CMD_SCORE | CMD_PAIRS, "Input", any_length,
          "score the mean model on windows of any length (regions stays 160 nt)"),
-    NUMBER("max-length", 0, "N", "256M", CMD_SCORE | CMD_PAIRS, "Input", max_length, 1, UINT64_MAX,
+    NUMBER("max-length", 0, "N", "256M", CMD_SCORE | CMD_PAIRS | CMD_SERVE, "Input", max_length, 1, UINT64_MAX,
            "a positive size such as 1M", "under --any-length, longer records are NA"),
     VALUE("shard", 0, "I/N", NULL, CMD_SCORE, "Input", shard_index, parse_shard,
           "I/N with 1 <= I <= N, e.g. 3/16",
@@ -171,6 +171,8 @@ const cli_option_t CLI_OPTIONS[] = {
           "mean, regions or both", "mean|regions|both (bed and bedgraph: one model, default mean)"),
     VALUE("model", 'm', "M", "both", CMD_PAIRS | CMD_VARIANTS, "Model", models, parse_models,
           "mean, regions or both", "mean|regions|both"),
+    VALUE("model", 'm', "M", "mean", CMD_SERVE, "Model", models, parse_models,
+          "mean, regions or both", "mean|regions|both: for requests that name none (?model=)"),
     VALUE("weights", 'w', "FILE", NULL, CMD_MODELS | CMD_WEIGHTS, "Model", weights,
           parse_string, NULL,
           "HAL_mer_scores.npz or .npy [$HALD_WEIGHTS, then the search path: ./weights, "
@@ -194,8 +196,23 @@ const cli_option_t CLI_OPTIONS[] = {
     NUMBER("frame-size", 0, "N", "4M", CMD_PACK, "Output", frame_size, 1, UINT64_C(256) << 20,
            "1 to 256M, e.g. 4M", "decoded bytes per frame, K/M/G suffixes"),
     NUMBER("level", 'l', "N", "3", CMD_PACK, "Output", level, 1, 22, "1 to 22", "zstd level"),
+    /* Serve */
+    VALUE("socket", 0, "PATH", NULL, CMD_SERVE, "Serve", socket, parse_string, NULL,
+          "listen on this Unix socket, created mode 0600 (curl --unix-socket PATH)"),
+    FLAG("socket-group", 0, CMD_SERVE, "Serve", socket_group,
+         "the socket's group may connect too (mode 0660)"),
+    VALUE("listen", 0, "ADDR", NULL, CMD_SERVE, "Serve", listen, parse_string, NULL,
+          "listen on TCP: PORT (on 127.0.0.1), HOST:PORT or [V6]:PORT"),
+    NUMBER("max-connections", 0, "N", "64", CMD_SERVE, "Serve", max_connections, 1, 100000,
+           "a count from 1 to 100000", "connections at once; more get 503"),
+    NUMBER("max-body", 0, "N", "0", CMD_SERVE, "Serve", max_body, 0, UINT64_MAX,
+           "a size such as 10G, 0 for none", "bytes of one request body, 0 for no limit; more get 413"),
+    NUMBER("max-line", 0, "N", "1M", CMD_SERVE, "Serve", max_line, 0, UINT64_MAX,
+           "a size such as 1M, 0 for none", "bytes of one line of an uncompressed body; longer get 413"),
+    NUMBER("idle-timeout", 0, "S", "60", CMD_SERVE, "Serve", idle_timeout, 0, 86400,
+           "seconds from 0 to 86400", "seconds a connection may stay silent (0: no limit)"),
     /* Run */
-    NUMBER("threads", 't', "N", NULL, CMD_RUNS, "Run", threads, 1, 4096, "a count from 1 to 4096",
+    NUMBER("threads", 't', "N", NULL, CMD_RUNS | CMD_SERVE, "Run", threads, 1, 4096, "a count from 1 to 4096",
            "threads [$OMP_NUM_THREADS, else the cores available]"),
     VALUE("cpu", 0, "PATH", "auto", CMD_MODELS, "Run", cpu, parse_cpu,
           "auto, scalar or avx2", "auto|scalar|avx2: the kernels to use"),
@@ -254,6 +271,13 @@ const cli_command_t CLI_COMMANDS[] = {
      "alternate haplotype has and whose window contains the change: the reference window, the "
      "alternate window, delta and sigmoid per model.  TSV rows, or the input records with an "
      "INFO field HAL (the site of largest |delta| per allele and model) as VCF or BCF."},
+    {"serve", CMD_SERVE, "[options] --socket PATH | --listen [HOST:]PORT",
+     "a scoring daemon over HTTP: POST /score and /pairs, GET /health and /metrics",
+     "Keeps the weights loaded and answers HTTP/1.1 requests on a Unix socket (mode 0600) or "
+     "TCP (loopback unless an address is named): POST /score and POST /pairs take what hald "
+     "score and hald pairs read and answer with the TSV they write; GET /health gives the "
+     "weights' sha256, GET /metrics Prometheus counters.  SIGTERM finishes the requests in "
+     "flight and exits; SIGHUP reloads the config and the weights.  See docs/hald-serve.md."},
     {"config", CMD_CONFIG, "[--config FILE] [COMMAND]",
      "print the settings a command would run with, and where each comes from",
      "Prints every setting COMMAND (default score) takes as a config line, key = value, with "
@@ -516,7 +540,7 @@ static void wrap(FILE *fp, const char *text, int col, int indent)
     fputc('\n', fp);
 }
 
-static const char *const GROUPS[] = {"Input", "Model", "Output", "Run", "General"};
+static const char *const GROUPS[] = {"Input", "Model", "Output", "Serve", "Run", "General"};
 
 void cli_print_help(FILE *fp, const cli_command_t *cmd)
 {

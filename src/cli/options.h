@@ -33,10 +33,11 @@ enum {
     CMD_PAIRS = 1u << 5,
     CMD_VARIANTS = 1u << 6,
     CMD_CONFIG = 1u << 7,
-    CMD_ALL = (1u << 8) - 1,
+    CMD_SERVE = 1u << 8,
+    CMD_ALL = (1u << 9) - 1,
     /* long-running: threads, progress */
     CMD_RUNS = CMD_SCORE | CMD_SCAN | CMD_VIEW | CMD_PACK | CMD_PAIRS | CMD_VARIANTS,
-    CMD_MODELS = CMD_SCORE | CMD_SCAN | CMD_PAIRS | CMD_VARIANTS /* load the weights */
+    CMD_MODELS = CMD_SCORE | CMD_SCAN | CMD_PAIRS | CMD_VARIANTS | CMD_SERVE /* load the weights */
 };
 
 /* Every value any subcommand takes, after parsing. */
@@ -45,6 +46,9 @@ typedef struct cli_settings {
     const char *sites_bed, *sites_gtf;
     const char *fasta, *vcf, *region;
     int lenient;
+    const char *socket, *listen; /* hald serve */
+    int socket_group;
+    uint64_t max_connections, max_body, max_line, idle_timeout;
     hald_variant_out_t variant_out;
     hald_format_t format;
     hald_model_set_t models;
