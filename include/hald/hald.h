@@ -23,6 +23,7 @@
 #include "hald/buf.h"
 #include "hald/error.h"
 #include "hald/fastastream.h"
+#include "hald/genome.h"
 #include "hald/hexamer.h"
 #include "hald/mpi.h"
 #include "hald/numfmt.h"
@@ -35,6 +36,7 @@
 #include "hald/run.h"
 #include "hald/scan.h"
 #include "hald/scan_run.h"
+#include "hald/serve.h"
 #include "hald/score.h"
 #include "hald/score_run.h"
 #include "hald/score_writer.h"
@@ -42,6 +44,7 @@
 #include "hald/sink.h"
 #include "hald/site_writer.h"
 #include "hald/sites.h"
+#include "hald/variants_run.h"
 #include "hald/view_run.h"
 #include "hald/weights.h"
 

@@ -18,7 +18,9 @@
 #include <stdint.h>
 
 #include "hald/error.h"
+#include "hald/genome.h"
 #include "hald/score.h"
+#include "hald/variants_run.h"
 #include "hald/weights.h"
 
 #ifdef __cplusplus
@@ -54,6 +56,7 @@ typedef struct hald_serve_opts {
     hald_serve_limits_t limits;
     hald_model_set_t default_models; /* when a request names none */
     uint64_t max_length;     /* bases kept of a record under any_length */
+    const hald_genome_t *genome; /* for POST /variants (the caller keeps it); NULL: 404 */
     hald_serve_log_fn log;
     void *log_ctx;
 } hald_serve_opts_t;
@@ -72,12 +75,16 @@ void hald_server_reload(hald_server_t *s, hald_serve_model_t *m, const hald_serv
  * the socket, frees s. */
 void hald_server_stop(hald_server_t *s);
 
-/* The query string's settings for /score and /pairs: model=mean|regions|
- * both, any_length=0|1.  Unknown keys and bad values are errors naming
- * them (for a 400).  Exposed for the fuzz target. */
+/* The query string's settings: model=mean|regions|both; for /score and
+ * /pairs any_length=0|1; for /variants format=tsv|vcf|vcf.gz|bcf and
+ * lenient=0|1.  Unknown keys and bad values are errors naming them (for a
+ * 400).  Exposed for the fuzz target. */
 typedef struct hald_serve_query {
     hald_model_set_t models;
     int any_length;
+    hald_variant_out_t format;
+    int lenient;
+    int variants_keys, windows_keys; /* which endpoint's keys were given */
 } hald_serve_query_t;
 int hald_serve_query_set(hald_serve_query_t *q, const char *key, const char *value,
                          hald_error_t *err);

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "hald/error.h"
+#include "hald/genome.h"
 #include "hald/run.h"
 #include "hald/scan.h"
 #include "hald/sink.h"
@@ -52,6 +53,8 @@ typedef struct hald_variants_opts {
     const char *region;           /* "chr", "chr:beg-end" (1-based, inclusive), or NULL */
     const hald_sites_t *sites;    /* only these donors (BED or GTF), or NULL */
     int site_genes;               /* sites came from a GTF: names are genes (VCF GENE) */
+    const hald_genome_t *genome;  /* the genome held in memory (hald serve): no FASTA is read */
+    const char *vcf_label;        /* the VCF's name in messages, if not its path */
 } hald_variants_opts_t;
 
 void hald_variants_opts_init(hald_variants_opts_t *o);

@@ -45,7 +45,9 @@ static void limits_from(const cli_settings_t *s, hald_serve_limits_t *l)
     l->threads = cli_threads(s);
 }
 
-/* SIGHUP: the config files and the weights again, all or nothing. */
+/* SIGHUP: the config files and the weights again, all or nothing.  The
+ * sockets and the genome stay as they were started (a restart changes
+ * them). */
 static void reload(cli_ctx_t *c, const cli_command_t *cmd, hald_server_t *server)
 {
     cli_settings_t s;
@@ -88,6 +90,17 @@ int cmd_serve(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s)
     hald_serve_model_t *m = load_model(c, s, &err);
     if (!m)
         return cli_fail(&err);
+    hald_genome_t *genome = NULL;
+    if (s->fasta) {
+        double t0 = cli_realtime();
+        if (!(genome = hald_genome_load(s->fasta, &err))) {
+            hald_serve_model_release(m);
+            return cli_fail(&err);
+        }
+        cli_log(c, 1, "serve", "%s: %zu sequences, %llu bases held in memory (%.1f s)", s->fasta,
+                hald_genome_count(genome), (unsigned long long)hald_genome_size(genome),
+                cli_realtime() - t0);
+    }
     hald_serve_opts_t o;
     hald_serve_opts_init(&o);
     o.socket_path = s->socket;
@@ -96,12 +109,15 @@ int cmd_serve(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s)
     limits_from(s, &o.limits);
     o.default_models = s->models;
     o.max_length = s->max_length;
+    o.genome = genome;
     o.log = log_line;
     o.log_ctx = c;
     hald_server_t *server = hald_server_start(&o, m, &err);
     hald_serve_model_release(m);
-    if (!server)
+    if (!server) {
+        hald_genome_free(genome);
         return cli_fail(&err);
+    }
     cli_log(c, 1, "serve", "listening%s%s%s%s, %d scoring thread(s)", s->socket ? " on " : "",
             s->socket ? s->socket : "", s->listen ? " on tcp " : "", s->listen ? s->listen : "",
             o.limits.threads);
@@ -117,6 +133,7 @@ int cmd_serve(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s)
         }
     }
     hald_server_stop(server);
+    hald_genome_free(genome);
     cli_log(c, 1, "serve", "stopped");
     return 0;
 }

@@ -151,6 +151,8 @@ const cli_option_t CLI_OPTIONS[] = {
     VALUE("fasta", 0, "FILE", NULL, CMD_VARIANTS, "Input", fasta, parse_string, NULL,
           "genome FASTA: plain, gzip, bgzip or zstd (random access when bgzip or plain with a .fai "
           "and, for bgzip, a .gzi beside it)"),
+    VALUE("fasta", 0, "FILE", NULL, CMD_SERVE, "Input", fasta, parse_string, NULL,
+          "genome FASTA (plain, gzip, bgzip or zstd), held in memory for POST /variants"),
     VALUE("vcf", 0, "FILE", "-", CMD_VARIANTS, "Input", vcf, parse_string, NULL,
           "variants: VCF or BCF, plain or bgzip, sorted within each chromosome; '-' is stdin"),
     VALUE("region", 'r', "REGION", NULL, CMD_SCAN, "Input", region, parse_string,

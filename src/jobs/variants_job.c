@@ -317,7 +317,8 @@ int hald_variants_run(const hald_scan_tables_t *t, const hald_variants_opts_t *o
 {
     int vcf_out = o->format != HALD_VARIANT_OUT_TSV;
     variants_shared_t sh = {t, o->models, vcf_out, o->lenient, o->sites, o->site_genes,
-                            vcf && strcmp(vcf, "-") == 0 ? "stdin" : vcf, fasta};
+                            o->vcf_label ? o->vcf_label : vcf && strcmp(vcf, "-") == 0 ? "stdin" : vcf,
+                            o->genome ? hald_genome_path(o->genome) : fasta};
     hald_job_t job = {
         .task = "variants",
         .items_name = "sites",
@@ -344,7 +345,8 @@ int hald_variants_run(const hald_scan_tables_t *t, const hald_variants_opts_t *o
     hald_vcf_keep_t keep = o->format == HALD_VARIANT_OUT_BCF ? HALD_VCF_KEEP_RECORDS
                            : vcf_out                         ? HALD_VCF_KEEP_LINES
                                                              : HALD_VCF_KEEP_NONE;
-    if (!(j.src = hald_vcf_src_open(vcf, fasta, o->region, keep, err)))
+    hald_vcf_inputs_t in = {vcf, o->vcf_label, fasta, o->genome, o->region};
+    if (!(j.src = hald_vcf_src_open(&in, keep, err)))
         rc = err->code;
     if (rc == HALD_OK)
         rc = begin_output(&j, o, err);

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <htslib/hts.h>
+
 #include "hald/pairs_run.h"
 #include "hald/reader.h"
 #include "hald/score_run.h"
@@ -26,6 +28,7 @@
 
 struct hald_serve_model {
     hald_scorer_t scorer[2]; /* [any_length] */
+    hald_scan_tables_t *tables; /* /variants */
     char sha256[65];
     int refs;
 };
@@ -41,6 +44,10 @@ hald_serve_model_t *hald_serve_model_new(const hald_weights_t *w, hald_cpu_t cpu
     hald_scorer_init(&m->scorer[1], w, cpu, 1);
     hald_sha256_hex(w->sha256, m->sha256);
     m->refs = 1;
+    if (!(m->tables = hald_scan_tables_new(&m->scorer[0], err))) {
+        free(m);
+        return NULL;
+    }
     return m;
 }
 
@@ -52,8 +59,10 @@ static hald_serve_model_t *model_ref(hald_serve_model_t *m)
 
 void hald_serve_model_release(hald_serve_model_t *m)
 {
-    if (m && __atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL) == 0)
+    if (m && __atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+        hald_scan_tables_free(m->tables);
         free(m);
+    }
 }
 
 /* ================================================================ options */
@@ -79,14 +88,26 @@ int hald_serve_query_set(hald_serve_query_t *q, const char *key, const char *val
         return hald_error_set(err, HALD_E_USAGE, "model=%.40s: expected mean, regions or both",
                               value ? value : "");
     }
-    if (strcmp(key, "any_length") == 0) {
+    int *flag = strcmp(key, "any_length") == 0 ? &q->any_length
+                : strcmp(key, "lenient") == 0  ? &q->lenient
+                                               : NULL;
+    if (flag) {
         if (value && (strcmp(value, "0") == 0 || strcmp(value, "1") == 0)) {
-            q->any_length = value[0] == '1';
+            *flag = value[0] == '1';
+            *(flag == &q->any_length ? &q->windows_keys : &q->variants_keys) = 1;
             return HALD_OK;
         }
-        return hald_error_set(err, HALD_E_USAGE, "any_length=%.40s: expected 0 or 1", value ? value : "");
+        return hald_error_set(err, HALD_E_USAGE, "%s=%.40s: expected 0 or 1", key, value ? value : "");
     }
-    return hald_error_set(err, HALD_E_USAGE, "unknown parameter '%.40s' (model, any_length)", key);
+    if (strcmp(key, "format") == 0) {
+        q->variants_keys = 1;
+        if (value && hald_variant_out_parse(value, &q->format) == 0)
+            return HALD_OK;
+        return hald_error_set(err, HALD_E_USAGE, "format=%.40s: expected tsv, vcf, vcf.gz or bcf",
+                              value ? value : "");
+    }
+    return hald_error_set(err, HALD_E_USAGE,
+                          "unknown parameter '%.40s' (model, any_length; for /variants format, lenient)", key);
 }
 
 /* ================================================================ the server */
@@ -155,19 +176,46 @@ typedef struct request {
     uint64_t bytes_out;
 } request_t;
 
+/* A VCF body: htslib opens the pipe by its /dev/fd name (it reads VCF,
+ * BCF and bgzip by their magic bytes). */
+static void run_variants(request_t *r, hald_sink_t *out, const hald_run_env_t *env)
+{
+    char path[32];
+    snprintf(path, sizeof path, "/dev/fd/%d", r->pipe_r);
+    hald_variants_opts_t o;
+    hald_variants_opts_init(&o);
+    o.models = r->query.models;
+    o.format = r->query.format;
+    o.lenient = r->query.lenient;
+    o.genome = r->srv->opts.genome;
+    o.vcf_label = "request body";
+    hald_variants_stats_t st;
+    r->rc = hald_variants_run(r->model->tables, &o, NULL, path, out, env, &st, &r->err);
+    r->stats = st.run;
+    r->stats.items = st.records;
+    close(r->pipe_r);
+    r->pipe_r = -1;
+}
+
 static void *run_request(void *arg)
 {
     request_t *r = arg;
     hald_error_clear(&r->err);
-    hald_reader_t *in = hald_reader_from_fd(r->pipe_r, 1, "request body", &r->err);
-    r->pipe_r = -1; /* the reader owns it (and closed it if it failed) */
-    hald_sink_t *out = in ? hald_sink_from_fd(r->spool, 0, "response", &r->err) : NULL;
+    hald_reader_t *in = NULL;
+    if (r->ep != EP_VARIANTS) {
+        in = hald_reader_from_fd(r->pipe_r, 1, "request body", &r->err);
+        r->pipe_r = -1; /* the reader owns it (and closed it if it failed) */
+    }
+    hald_sink_t *out = in || r->ep == EP_VARIANTS ? hald_sink_from_fd(r->spool, 0, "response", &r->err)
+                                                  : NULL;
     hald_run_env_t env;
     hald_run_env_init(&env);
     env.threads = r->threads;
     const hald_scorer_t *scorer = &r->model->scorer[r->query.any_length];
     if (!out) {
         r->rc = r->err.code;
+    } else if (r->ep == EP_VARIANTS) {
+        run_variants(r, out, &env);
     } else if (r->ep == EP_SCORE) {
         hald_score_opts_t o;
         hald_score_opts_init(&o);
@@ -190,6 +238,10 @@ static void *run_request(void *arg)
     /* Closing the read end tells the connection thread, blocked writing
      * the body, that the run has stopped (EPIPE). */
     hald_reader_close(in);
+    if (r->pipe_r >= 0) {
+        close(r->pipe_r);
+        r->pipe_r = -1;
+    }
     return NULL;
 }
 
@@ -300,7 +352,10 @@ static enum MHD_Result answer_run(struct MHD_Connection *c, request_t *r)
     if (!resp)
         return MHD_NO;
     r->spool = -1; /* the response closes it */
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/tab-separated-values");
+    static const char *const types[] = {"text/tab-separated-values", "text/plain; charset=utf-8",
+                                        "application/gzip", "application/octet-stream"};
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            r->ep == EP_VARIANTS ? types[r->query.format] : types[0]);
     enum MHD_Result ok = MHD_queue_response(c, MHD_HTTP_OK, resp);
     MHD_destroy_response(resp);
     r->status = MHD_HTTP_OK;
@@ -449,17 +504,21 @@ static enum MHD_Result first_call(hald_server_t *s, struct MHD_Connection *c, re
         hald_buf_free(&text);
         return ok;
     }
-    if (r->ep == EP_VARIANTS)
+    if (r->ep == EP_VARIANTS && !s->opts.genome)
         return answer_error(c, r, MHD_HTTP_NOT_FOUND,
                             "/variants needs a genome: this server was started without --fasta");
-    /* As the file runs: score's model is the server's --model, pairs' both. */
-    r->query.models = r->ep == EP_PAIRS ? HALD_MODELS_BOTH : s->opts.default_models;
+    /* As the file runs: score's model is the server's --model, the others' both. */
+    r->query.models = r->ep == EP_SCORE ? s->opts.default_models : HALD_MODELS_BOTH;
     hald_error_t err;
     hald_error_clear(&err);
     query_walk_t walk = {&r->query, &err, 0};
     MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, on_argument, &walk);
     if (walk.bad)
         return answer_error(c, r, MHD_HTTP_BAD_REQUEST, err.msg);
+    if (r->ep == EP_VARIANTS ? r->query.windows_keys : r->query.variants_keys)
+        return answer_error(c, r, MHD_HTTP_BAD_REQUEST,
+                            r->ep == EP_VARIANTS ? "any_length is for /score and /pairs"
+                                                 : "format and lenient are for /variants");
     const char *length = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (length && r->limits.max_body && strtoull(length, NULL, 10) > r->limits.max_body) {
         snprintf(r->message, sizeof r->message,
@@ -604,6 +663,9 @@ hald_server_t *hald_server_start(const hald_serve_opts_t *o, hald_serve_model_t 
         hald_error_set(err, HALD_E_NOMEM, "out of memory");
         return NULL;
     }
+    /* htslib warns on stderr about what a request's VCF lacks; the request's
+     * answer says what matters, and no client may flood the daemon's log. */
+    hts_set_log_level(HTS_LOG_ERROR);
     pthread_mutex_init(&s->lock, NULL);
     s->opts = *o;
     s->limits = o->limits;

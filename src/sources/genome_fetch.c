@@ -131,6 +131,7 @@ typedef struct gzi_entry {
 } gzi_entry_t;
 
 struct hald_genome_fetch {
+    const hald_genome_t *genome;   /* held in memory: every read is a copy from it */
     char *path;                    /* NULL over a reader handed in */
     char *name;                    /* for messages: the path, or "stdin" */
     uint64_t size;                 /* of a regular file, else 0 */
@@ -878,6 +879,33 @@ hald_genome_fetch_t *hald_genome_fetch_open_reader(hald_reader_t *r, hald_error_
     return g;
 }
 
+hald_genome_fetch_t *hald_genome_fetch_open_genome(const hald_genome_t *genome, hald_error_t *err)
+{
+    hald_genome_fetch_t *g = fetch_new(hald_genome_path(genome), err);
+    if (g) {
+        g->genome = genome;
+        g->indexed = 1;
+    }
+    return g;
+}
+
+/* A sequence of the genome in memory: [beg, end) of it into seq. */
+static int genome_range(hald_genome_fetch_t *g, const char *name, uint64_t beg, uint64_t end,
+                        hald_buf_t *seq, uint64_t *seq_len, uint64_t *index, hald_error_t *err)
+{
+    const char *bases;
+    uint64_t len;
+    if (!hald_genome_get(g->genome, name, &bases, &len, index))
+        return 0;
+    *seq_len = len;
+    if (end > len)
+        end = len;
+    seq->len = 0;
+    if (beg < end && hald_buf_append(seq, bases + beg, (size_t)(end - beg), err) != HALD_OK)
+        return err->code;
+    return 1;
+}
+
 void hald_genome_fetch_close(hald_genome_fetch_t *g)
 {
     if (!g)
@@ -912,6 +940,9 @@ uint64_t hald_genome_fetch_bytes_total(const hald_genome_fetch_t *g) { return g-
 int hald_genome_fetch_seq(hald_genome_fetch_t *g, const char *name, hald_buf_t *seq,
                           hald_error_t *err)
 {
+    uint64_t len;
+    if (g->genome)
+        return genome_range(g, name, 0, UINT64_MAX, seq, &len, NULL, err);
     if (!g->indexed)
         return stream_seq(g, name, seq, err);
     fai_entry_t *e = find_entry(g, name);
@@ -925,6 +956,10 @@ int hald_genome_fetch_seq(hald_genome_fetch_t *g, const char *name, hald_buf_t *
 int hald_genome_fetch_length(const hald_genome_fetch_t *g, const char *name, uint64_t *len,
                              uint64_t *index, hald_error_t *err)
 {
+    if (g->genome) {
+        const char *bases;
+        return hald_genome_get(g->genome, name, &bases, len, index);
+    }
     if (!g->indexed)
         return not_indexed(g, err);
     const fai_entry_t *e = find_entry(g, name);
@@ -939,6 +974,8 @@ int hald_genome_fetch_length(const hald_genome_fetch_t *g, const char *name, uin
 int hald_genome_fetch_range(hald_genome_fetch_t *g, const char *name, uint64_t beg,
                             uint64_t end, hald_buf_t *seq, uint64_t *seq_len, hald_error_t *err)
 {
+    if (g->genome)
+        return genome_range(g, name, beg, end, seq, seq_len, NULL, err);
     if (!g->indexed)
         return not_indexed(g, err);
     fai_entry_t *e = find_entry(g, name);

@@ -22,6 +22,7 @@
 
 #include "hald/buf.h"
 #include "hald/error.h"
+#include "hald/genome.h"
 #include "hald/reader.h"
 
 typedef struct hald_genome_fetch hald_genome_fetch_t;
@@ -35,6 +36,8 @@ hald_genome_fetch_t *hald_genome_fetch_open(const char *path, hald_error_t *err)
 /* Sequential over an open reader (not closed, never reopened): a sequence
  * already passed is an error. */
 hald_genome_fetch_t *hald_genome_fetch_open_reader(hald_reader_t *r, hald_error_t *err);
+/* Over a genome held in memory (not owned): random access, no file. */
+hald_genome_fetch_t *hald_genome_fetch_open_genome(const hald_genome_t *genome, hald_error_t *err);
 void hald_genome_fetch_close(hald_genome_fetch_t *g);
 int hald_genome_fetch_indexed(const hald_genome_fetch_t *g);
 /* The FASTA's name for messages (the path, or "stdin"). */

@@ -289,9 +289,10 @@ static int parse_region(hald_vcf_src_t *s, const char *region, hald_error_t *err
     return hald_region_parse(region, &s->region, err);
 }
 
-hald_vcf_src_t *hald_vcf_src_open(const char *vcf, const char *fasta, const char *region,
-                                  hald_vcf_keep_t keep, hald_error_t *err)
+hald_vcf_src_t *hald_vcf_src_open(const hald_vcf_inputs_t *in, hald_vcf_keep_t keep, hald_error_t *err)
 {
+    const char *vcf = in->vcf, *region = in->region;
+    const char *fasta = in->genome ? hald_genome_path(in->genome) : in->fasta;
     hald_vcf_src_t *s = calloc(1, sizeof *s);
     if (!s) {
         hald_error_set(err, HALD_E_NOMEM, "out of memory");
@@ -299,7 +300,7 @@ hald_vcf_src_t *hald_vcf_src_open(const char *vcf, const char *fasta, const char
     }
     s->keep = keep != HALD_VCF_KEEP_NONE;
     pthread_mutex_init(&s->lock, NULL);
-    s->name = strdup(strcmp(vcf, "-") == 0 ? "stdin" : vcf);
+    s->name = strdup(in->vcf_label ? in->vcf_label : strcmp(vcf, "-") == 0 ? "stdin" : vcf);
     s->fasta_name = strdup(fasta);
     s->done_chroms = khash_str2int_init();
     int rc = s->name && s->fasta_name && s->done_chroms
@@ -315,7 +316,8 @@ hald_vcf_src_t *hald_vcf_src_open(const char *vcf, const char *fasta, const char
         s->lines = keep == HALD_VCF_KEEP_LINES && is_text(s->fp);
     if (rc == HALD_OK && !(s->hdr = bcf_hdr_read(s->fp)))
         rc = hald_error_set(err, HALD_E_INPUT, "%s: the VCF header does not parse", s->name);
-    if (rc == HALD_OK && !(s->genome = hald_genome_fetch_open(fasta, err)))
+    if (rc == HALD_OK && !(s->genome = in->genome ? hald_genome_fetch_open_genome(in->genome, err)
+                                                   : hald_genome_fetch_open(fasta, err)))
         rc = err->code;
     if (rc != HALD_OK) {
         hald_vcf_src_close(s);

@@ -20,6 +20,8 @@
 
 #include <htslib/vcf.h>
 
+#include "hald/genome.h"
+
 #include "../runner/unit.h"
 
 typedef struct hald_vcf_unit {
@@ -50,10 +52,17 @@ typedef enum hald_vcf_keep {
     HALD_VCF_KEEP_LINES = 2     /* a text VCF's lines as read (else records) */
 } hald_vcf_keep_t;
 
-/* Opens the VCF ("-": stdin) and the FASTA.  region: "chr" or
- * "chr:beg-end" (NULL: all), records overlapping it only. */
-hald_vcf_src_t *hald_vcf_src_open(const char *vcf, const char *fasta, const char *region,
-                                  hald_vcf_keep_t keep, hald_error_t *err);
+/* What to open: the VCF ("-": stdin) and the genome, a FASTA path or one
+ * held in memory. */
+typedef struct hald_vcf_inputs {
+    const char *vcf;
+    const char *vcf_label;        /* its name in messages; NULL: the path ("stdin" for "-") */
+    const char *fasta;            /* used when genome is NULL */
+    const hald_genome_t *genome;
+    const char *region;           /* "chr" or "chr:beg-end"; NULL: all (records overlapping it only) */
+} hald_vcf_inputs_t;
+
+hald_vcf_src_t *hald_vcf_src_open(const hald_vcf_inputs_t *in, hald_vcf_keep_t keep, hald_error_t *err);
 /* Whether it keeps lines (HALD_VCF_KEEP_LINES on a text VCF). */
 int hald_vcf_src_keeps_lines(const hald_vcf_src_t *s);
 /* The oldest line kept and not yet taken, into line (emptied first):

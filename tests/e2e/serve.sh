@@ -153,5 +153,33 @@ check "TCP: --listen PORT answers on loopback" cmp "$T/r.tsv" "$T/both.tsv"
 check "TCP: bound to 127.0.0.1 only" bash -c "ss -ltn 2>/dev/null | grep -q '127.0.0.1:$port' || ! command -v ss >/dev/null"
 stop_server
 expect_fail "serve without a socket or a port says how" "give --socket PATH or --listen" "$H" serve
+
+# /variants against a genome held in memory: what hald variants writes.
+G="$HALD_SHARED_DIR/data/hg38_chr22_32000000_32300000.fa"
+python3 "$HALD_SOURCE_DIR/tests/tools/hald_randvcf.py" "$G" 400 11 --indels 0.2 >"$T/v.vcf"
+bgzip -c "$T/v.vcf" >"$T/v.vcf.gz"
+"$H" variants -q --fasta "$G" --vcf "$T/v.vcf" >"$T/v.tsv"
+"$H" variants -q --fasta "$G" --vcf "$T/v.vcf" -O vcf >"$T/v.out.vcf"
+"$H" variants -q --fasta "$G" --vcf "$T/v.vcf" -m mean --lenient >"$T/v.mean.tsv"
+check "a server with a genome starts" start_server --socket "$SOCK" --fasta "$G"
+check "the genome is held in memory" grep -q "1 sequences, 300000 bases held in memory" "$T/serve.log"
+curl -s --unix-socket "$SOCK" --data-binary @"$T/v.vcf" "http://hald/variants" >"$T/r.tsv"
+check "POST /variants is hald variants (TSV)" cmp "$T/r.tsv" "$T/v.tsv"
+curl -s --unix-socket "$SOCK" --data-binary @"$T/v.vcf.gz" "http://hald/variants?format=vcf" >"$T/r.vcf"
+check "a bgzip VCF body, format=vcf: hald variants -O vcf" cmp "$T/r.vcf" "$T/v.out.vcf"
+curl -s --unix-socket "$SOCK" --data-binary @"$T/v.vcf" "http://hald/variants?model=mean&lenient=1" >"$T/r.tsv"
+check "model and lenient are taken" cmp "$T/r.tsv" "$T/v.mean.tsv"
+curl -s --unix-socket "$SOCK" --data-binary @"$T/v.vcf" "http://hald/variants?format=bcf" >"$T/r.bcf"
+check "format=bcf is BCF bcftools reads, with the same HAL" \
+    bash -c "diff <(bcftools query -f '%INFO/HAL\n' '$T/r.bcf') <(bcftools query -f '%INFO/HAL\n' '$T/v.out.vcf')"
+printf '##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nchr9\t5\t.\tA\tC\t.\t.\t.\n' >"$T/chr9.vcf"
+post /variants "$T/chr9.vcf" >"$T/e.out"
+check "an unknown chromosome is 400, naming the record" grep -qz "record 1 (chr9:5).*no sequence chr9.*HTTP 400" "$T/e.out"
+post "/variants?any_length=1" "$T/v.vcf" >"$T/e.out"
+check "any_length on /variants is 400" grep -qz "any_length is for /score and /pairs.*HTTP 400" "$T/e.out"
+post "/score?format=vcf" "$T/w.fa" >"$T/e.out"
+check "format on /score is 400" grep -qz "format and lenient are for /variants.*HTTP 400" "$T/e.out"
+check "htslib's warnings stay out of the log" bash -c "! grep -q 'vcf_parse' '$T/serve.log'"
+stop_server
 PID=
 finish
