@@ -33,6 +33,10 @@ typedef struct hald_run_env {
     hald_mpi_t *mpi;           /* the MPI job, or NULL: this process alone */
     hald_progress_fn progress; /* about once a second and at the end; NULL: none */
     void *progress_ctx;
+    /* After an error, rank 0 collects what the other ranks still owe and
+     * releases them, so that the job can run again (hald serve); a file
+     * run ends the whole job instead. */
+    int recover;
 } hald_run_env_t;
 
 /* One thread, one process, no progress. */

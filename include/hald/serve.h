@@ -19,6 +19,7 @@
 
 #include "hald/error.h"
 #include "hald/genome.h"
+#include "hald/mpi.h"
 #include "hald/score.h"
 #include "hald/variants_run.h"
 #include "hald/weights.h"
@@ -57,6 +58,7 @@ typedef struct hald_serve_opts {
     hald_model_set_t default_models; /* when a request names none */
     uint64_t max_length;     /* bases kept of a record under any_length */
     const hald_genome_t *genome; /* for POST /variants (the caller keeps it); NULL: 404 */
+    hald_mpi_t *mpi;         /* rank 0 of an MPI job: every run also uses the other ranks */
     hald_serve_log_fn log;
     void *log_ctx;
 } hald_serve_opts_t;
@@ -74,6 +76,10 @@ void hald_server_reload(hald_server_t *s, hald_serve_model_t *m, const hald_serv
 /* Stops accepting, lets the requests in flight finish, closes and removes
  * the socket, frees s. */
 void hald_server_stop(hald_server_t *s);
+
+/* Ranks other than 0 of an MPI daemon: the model and every run as rank
+ * 0 announces them, on `threads` threads, until rank 0 stops. */
+int hald_serve_follow(hald_mpi_t *mpi, int threads, hald_error_t *err);
 
 /* The query string's settings: model=mean|regions|both; for /score and
  * /pairs any_length=0|1; for /variants format=tsv|vcf|vcf.gz|bcf and

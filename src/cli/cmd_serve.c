@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "hald/serve.h"
@@ -34,6 +35,16 @@ static hald_serve_model_t *load_model(const cli_ctx_t *c, const cli_settings_t *
         m = hald_serve_model_new(w, cpu, err);
     free(w);
     return m;
+}
+
+/* A failure before serving: the other ranks wait for announcements that
+ * will not come, so the job ends as a whole. */
+static int serve_fail(hald_mpi_t *mpi, const hald_error_t *err)
+{
+    int code = cli_fail(err);
+    if (mpi)
+        hald_mpi_abort(mpi, code);
+    return code;
 }
 
 static void limits_from(const cli_settings_t *s, hald_serve_limits_t *l)
@@ -87,15 +98,28 @@ int cmd_serve(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s)
 
     hald_error_t err;
     hald_error_clear(&err);
+    /* Under mpirun or srun: rank 0 serves, the others score what it deals. */
+    hald_mpi_t *mpi = NULL;
+    if (hald_mpi_start(NULL, NULL, &mpi, &err) != HALD_OK)
+        return cli_fail(&err);
+    if (hald_mpi_rank(mpi) != 0) {
+        int rc = hald_serve_follow(mpi, cli_threads(s), &err);
+        if (rc != HALD_OK) {
+            cli_errorf("rank %d: %s", hald_mpi_rank(mpi), err.msg);
+            hald_mpi_abort(mpi, EXIT_IO);
+        }
+        hald_mpi_finish(mpi);
+        return 0;
+    }
     hald_serve_model_t *m = load_model(c, s, &err);
     if (!m)
-        return cli_fail(&err);
+        return serve_fail(mpi, &err);
     hald_genome_t *genome = NULL;
     if (s->fasta) {
         double t0 = cli_realtime();
         if (!(genome = hald_genome_load(s->fasta, &err))) {
             hald_serve_model_release(m);
-            return cli_fail(&err);
+            return serve_fail(mpi, &err);
         }
         cli_log(c, 1, "serve", "%s: %zu sequences, %llu bases held in memory (%.1f s)", s->fasta,
                 hald_genome_count(genome), (unsigned long long)hald_genome_size(genome),
@@ -110,17 +134,19 @@ int cmd_serve(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s)
     o.default_models = s->models;
     o.max_length = s->max_length;
     o.genome = genome;
+    o.mpi = mpi;
     o.log = log_line;
     o.log_ctx = c;
     hald_server_t *server = hald_server_start(&o, m, &err);
     hald_serve_model_release(m);
     if (!server) {
         hald_genome_free(genome);
-        return cli_fail(&err);
+        return serve_fail(mpi, &err);
     }
-    cli_log(c, 1, "serve", "listening%s%s%s%s, %d scoring thread(s)", s->socket ? " on " : "",
-            s->socket ? s->socket : "", s->listen ? " on tcp " : "", s->listen ? s->listen : "",
-            o.limits.threads);
+    cli_log(c, 1, "serve", "listening%s%s%s%s, %d scoring thread(s)%s%d rank(s), pid %d",
+            s->socket ? " on " : "", s->socket ? s->socket : "", s->listen ? " on tcp " : "",
+            s->listen ? s->listen : "", o.limits.threads, mpi ? " per rank, " : ", ",
+            hald_mpi_size(mpi), (int)getpid());
     for (;;) {
         int sig = 0;
         if (sigwait(&set, &sig) != 0)
@@ -134,6 +160,7 @@ int cmd_serve(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s)
     }
     hald_server_stop(server);
     hald_genome_free(genome);
+    hald_mpi_finish(mpi);
     cli_log(c, 1, "serve", "stopped");
     return 0;
 }

@@ -179,7 +179,7 @@ static int scan_run(const hald_scan_tables_t *t, const hald_scan_opts_t *o, cons
                     hald_reader_t *reader, hald_sink_t *out, const hald_run_env_t *env,
                     hald_scan_stats_t *st, hald_error_t *err)
 {
-    const char *name = reader ? hald_reader_name(reader) : strcmp(path, "-") == 0 ? "stdin" : path;
+    const char *name = reader ? hald_reader_name(reader) : path && strcmp(path, "-") == 0 ? "stdin" : path;
     scan_shared_t sh = {t, o->out, o->sites, name};
     sh.out.named = o->sites != NULL;
     hald_job_t job = {

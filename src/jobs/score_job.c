@@ -335,7 +335,7 @@ static int score_run(const hald_scorer_t *scorer, const hald_score_opts_t *o, co
                      hald_reader_t *reader, hald_sink_t *out, const hald_run_env_t *env,
                      hald_run_stats_t *stats, hald_error_t *err)
 {
-    const char *name = reader ? hald_reader_name(reader) : strcmp(path, "-") == 0 ? "stdin" : path;
+    const char *name = reader ? hald_reader_name(reader) : path && strcmp(path, "-") == 0 ? "stdin" : path;
     score_shared_t sh = {
         .scorer = scorer,
         .models = o->models,

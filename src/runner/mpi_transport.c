@@ -29,6 +29,18 @@ void hald_mpi_transport(hald_mpi_t *m, hald_transport_t *tp)
     tp->n_ranks = 1;
 }
 void hald_mpi_abort(hald_mpi_t *m, int code) { (void)m, exit(code); }
+int hald_mpi_announce(hald_mpi_t *m, const void *msg, size_t len, hald_error_t *err)
+{
+    (void)m, (void)msg, (void)len, (void)err;
+    return HALD_OK; /* no other ranks */
+}
+int hald_mpi_wait_announcement(hald_mpi_t *m, hald_buf_t *msg, hald_error_t *err)
+{
+    (void)m, (void)msg;
+    return hald_error_set(err, HALD_E_USAGE, "no MPI in this build");
+}
+int hald_mpi_release(hald_mpi_t *m, hald_error_t *err) { return (void)m, (void)err, HALD_OK; }
+uint64_t hald_mpi_releases(const hald_mpi_t *m) { return (void)m, 0; }
 int hald_mpi_finish(hald_mpi_t *m) { return (void)m, HALD_OK; }
 
 #else
@@ -37,7 +49,7 @@ int hald_mpi_finish(hald_mpi_t *m) { return (void)m, HALD_OK; }
 #include <pthread.h>
 #include <time.h>
 
-enum { TAG_UNIT = 1, TAG_END = 2, TAG_RESULT = 3 };
+enum { TAG_UNIT = 1, TAG_END = 2, TAG_RESULT = 3, TAG_ANNOUNCE = 4 };
 /* Sends in flight before a sender waits for some to complete: rank 0
  * may have a few units queued for every other rank (a unit waits in
  * flight until that rank has a free slot), so the number grows with the
@@ -53,6 +65,7 @@ typedef struct pending {
 
 struct hald_mpi {
     int rank, size;
+    uint64_t releases;       /* ends sent (rank 0) */
     pthread_mutex_t lock;
     int n_pending;
     pending_t *pending;
@@ -206,6 +219,7 @@ static int tp_poll_result(void *ctx, int rank, hald_buf_t *msg, hald_error_t *er
 static int tp_send_end(void *ctx, hald_error_t *err)
 {
     hald_mpi_t *m = ctx;
+    __atomic_add_fetch(&m->releases, 1, __ATOMIC_RELAXED);
     hald_buf_t empty;
     hald_buf_init(&empty);
     for (int r = 1; r < m->size; r++) {
@@ -227,6 +241,48 @@ static int tp_poll_unit(void *ctx, hald_buf_t *msg, hald_error_t *err)
 static int tp_send_result(void *ctx, hald_buf_t *msg, hald_error_t *err)
 {
     return post_send(ctx, 0, TAG_RESULT, msg, err);
+}
+
+int hald_mpi_release(hald_mpi_t *m, hald_error_t *err)
+{
+    return m ? tp_send_end(m, err) : HALD_OK;
+}
+
+uint64_t hald_mpi_releases(const hald_mpi_t *m)
+{
+    return m ? __atomic_load_n(&m->releases, __ATOMIC_RELAXED) : 0;
+}
+
+int hald_mpi_announce(hald_mpi_t *m, const void *msg, size_t len, hald_error_t *err)
+{
+    hald_buf_t copy;
+    hald_buf_init(&copy);
+    for (int r = 1; m && r < m->size; r++) {
+        copy.len = 0;
+        int rc = hald_buf_append(&copy, msg, len, err);
+        if (rc == HALD_OK)
+            rc = post_send(m, r, TAG_ANNOUNCE, &copy, err);
+        if (rc != HALD_OK) {
+            hald_buf_free(&copy);
+            return rc;
+        }
+    }
+    hald_buf_free(&copy); /* a pending send's old buffer, handed back */
+    return HALD_OK;
+}
+
+int hald_mpi_wait_announcement(hald_mpi_t *m, hald_buf_t *msg, hald_error_t *err)
+{
+    /* A daemon's other ranks wait here between requests: a millisecond's
+     * sleep between checks keeps them off the CPU (a blocking receive
+     * spins in Open MPI). */
+    for (;;) {
+        int tag, rc = try_recv(m, 0, TAG_ANNOUNCE, msg, &tag, err);
+        if (rc != 0)
+            return rc < 0 ? rc : HALD_OK;
+        struct timespec ts = {0, 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
 }
 
 void hald_mpi_transport(hald_mpi_t *m, hald_transport_t *tp)

@@ -3,6 +3,7 @@
 #include "runner.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -268,6 +269,25 @@ static int driver_write(void *ctx, void *unit)
     return HALD_OK;
 }
 
+/* After a failed run: every result the other ranks still owe, dropped,
+ * then the end, so that they wait for the next run. */
+static void recall(driver_t *d)
+{
+    hald_error_t err;
+    hald_error_clear(&err);
+    for (int r = 1; r < d->tp->n_ranks; r++)
+        while (__atomic_load_n(&d->dealer.in_flight[r], __ATOMIC_ACQUIRE) > 0) {
+            int rc = d->tp->poll_result(d->tp->ctx, r, &d->msg_in, &err);
+            if (rc < 0)
+                return; /* the transport itself failed: nothing to save */
+            if (rc == 1)
+                dealer_done(&d->dealer, r);
+            else
+                sched_yield();
+        }
+    (void)d->tp->send_end(d->tp->ctx, &err);
+}
+
 static int drive(const hald_job_t *job, const hald_run_env_t *env, const hald_transport_t *tp,
                  hald_run_stats_t *stats, hald_error_t *err)
 {
@@ -305,6 +325,8 @@ static int drive(const hald_job_t *job, const hald_run_env_t *env, const hald_tr
         report(&d, 1);
     if (rc == HALD_OK && tp->n_ranks > 1)
         rc = tp->send_end(tp->ctx, err);
+    else if (rc != HALD_OK && tp->n_ranks > 1 && env->recover && d.dealer.in_flight)
+        recall(&d);
     slots_free(&d.slots);
     free(d.dealer.in_flight);
     hald_buf_free(&d.msg_out);

@@ -29,7 +29,9 @@
 struct hald_serve_model {
     hald_scorer_t scorer[2]; /* [any_length] */
     hald_scan_tables_t *tables; /* /variants */
+    hald_weights_t weights;  /* sent to the other ranks of an MPI daemon */
     char sha256[65];
+    uint64_t id;             /* set by the server that installs it */
     int refs;
 };
 
@@ -40,6 +42,8 @@ hald_serve_model_t *hald_serve_model_new(const hald_weights_t *w, hald_cpu_t cpu
         hald_error_set(err, HALD_E_NOMEM, "out of memory (the model)");
         return NULL;
     }
+    m->weights = *w;
+    m->id = 0;
     hald_scorer_init(&m->scorer[0], w, cpu, 0);
     hald_scorer_init(&m->scorer[1], w, cpu, 1);
     hald_sha256_hex(w->sha256, m->sha256);
@@ -125,7 +129,21 @@ struct hald_server {
     serve_metrics_t metrics;
     uint64_t connections;    /* open, counted by libmicrohttpd's notifications */
     char tmpdir[512];
+    /* MPI: the other ranks take one run at a time, in the order rank 0
+     * announces them. */
+    pthread_mutex_t lane;
+    uint64_t next_model_id, announced_model;
 };
+
+/* What rank 0 announces to the other ranks of an MPI daemon (the same
+ * machine type on every rank: sent as bytes). */
+typedef enum { ANNOUNCE_MODEL = 'M', ANNOUNCE_RUN = 'R', ANNOUNCE_QUIT = 'Q' } announce_kind_t;
+typedef struct announce_run {
+    char kind;               /* first, as in every announcement */
+    int ep;
+    hald_serve_query_t query;
+    uint64_t max_length;
+} announce_run_t;
 
 static void logf_(hald_server_t *s, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void logf_(hald_server_t *s, int level, const char *fmt, ...)
@@ -197,6 +215,71 @@ static void run_variants(request_t *r, hald_sink_t *out, const hald_run_env_t *e
     r->pipe_r = -1;
 }
 
+/* The run itself, on this rank (and the others, when env->mpi is set and
+ * they were told). */
+static void run_here(request_t *r, hald_reader_t *in, hald_sink_t *out, const hald_run_env_t *env)
+{
+    const hald_scorer_t *scorer = &r->model->scorer[r->query.any_length];
+    if (r->ep == EP_VARIANTS) {
+        run_variants(r, out, env);
+    } else if (r->ep == EP_SCORE) {
+        hald_score_opts_t o;
+        hald_score_opts_init(&o);
+        o.models = r->query.models;
+        o.max_length = r->srv->opts.max_length;
+        r->rc = hald_score_run_reader(scorer, &o, in, out, env, &r->stats, &r->err);
+    } else {
+        hald_pairs_opts_t o;
+        hald_pairs_opts_init(&o);
+        o.models = r->query.models;
+        o.max_length = r->srv->opts.max_length;
+        r->rc = hald_pairs_run_reader(scorer, &o, in, out, env, &r->stats, &r->err);
+    }
+}
+
+static int announce_model(hald_mpi_t *mpi, const hald_serve_model_t *m, hald_error_t *err)
+{
+    hald_buf_t msg = {0};
+    char kind = ANNOUNCE_MODEL;
+    int rc = hald_buf_append(&msg, &kind, 1, err);
+    if (rc == HALD_OK)
+        rc = hald_buf_append(&msg, &m->weights, sizeof m->weights, err);
+    if (rc == HALD_OK)
+        rc = hald_mpi_announce(mpi, msg.data, msg.len, err);
+    hald_buf_free(&msg);
+    return rc;
+}
+
+/* An MPI daemon: one run at a time over all the ranks, each announced
+ * (with its model, when that changed) before it starts. */
+static void run_on_ranks(request_t *r, hald_reader_t *in, hald_sink_t *out, hald_run_env_t *env)
+{
+    hald_server_t *s = r->srv;
+    hald_mpi_t *mpi = s->opts.mpi;
+    pthread_mutex_lock(&s->lane);
+    announce_run_t a;
+    memset(&a, 0, sizeof a);
+    a.kind = ANNOUNCE_RUN;
+    a.ep = (int)r->ep;
+    a.query = r->query;
+    a.max_length = s->opts.max_length;
+    r->rc = s->announced_model == r->model->id ? HALD_OK : announce_model(mpi, r->model, &r->err);
+    if (r->rc == HALD_OK) {
+        s->announced_model = r->model->id;
+        r->rc = hald_mpi_announce(mpi, &a, sizeof a, &r->err);
+    }
+    if (r->rc == HALD_OK) {
+        uint64_t released = hald_mpi_releases(mpi);
+        env->mpi = mpi;
+        env->recover = 1;
+        run_here(r, in, out, env);
+        hald_error_t ignored;
+        if (hald_mpi_releases(mpi) == released) /* it failed before its runner started */
+            (void)hald_mpi_release(mpi, &ignored);
+    }
+    pthread_mutex_unlock(&s->lane);
+}
+
 static void *run_request(void *arg)
 {
     request_t *r = arg;
@@ -211,24 +294,12 @@ static void *run_request(void *arg)
     hald_run_env_t env;
     hald_run_env_init(&env);
     env.threads = r->threads;
-    const hald_scorer_t *scorer = &r->model->scorer[r->query.any_length];
-    if (!out) {
+    if (!out)
         r->rc = r->err.code;
-    } else if (r->ep == EP_VARIANTS) {
-        run_variants(r, out, &env);
-    } else if (r->ep == EP_SCORE) {
-        hald_score_opts_t o;
-        hald_score_opts_init(&o);
-        o.models = r->query.models;
-        o.max_length = r->srv->opts.max_length;
-        r->rc = hald_score_run_reader(scorer, &o, in, out, &env, &r->stats, &r->err);
-    } else {
-        hald_pairs_opts_t o;
-        hald_pairs_opts_init(&o);
-        o.models = r->query.models;
-        o.max_length = r->srv->opts.max_length;
-        r->rc = hald_pairs_run_reader(scorer, &o, in, out, &env, &r->stats, &r->err);
-    }
+    else if (r->srv->opts.mpi)
+        run_on_ranks(r, in, out, &env);
+    else
+        run_here(r, in, out, &env);
     if (out) {
         if (r->rc == HALD_OK)
             r->rc = hald_sink_commit(out, &r->err);
@@ -667,8 +738,10 @@ hald_server_t *hald_server_start(const hald_serve_opts_t *o, hald_serve_model_t 
      * answer says what matters, and no client may flood the daemon's log. */
     hts_set_log_level(HTS_LOG_ERROR);
     pthread_mutex_init(&s->lock, NULL);
+    pthread_mutex_init(&s->lane, NULL);
     s->opts = *o;
     s->limits = o->limits;
+    m->id = ++s->next_model_id;
     s->model = model_ref(m);
     const char *tmp = getenv("TMPDIR");
     snprintf(s->tmpdir, sizeof s->tmpdir, "%s", tmp && tmp[0] == '/' ? tmp : "/tmp");
@@ -700,6 +773,7 @@ void hald_server_reload(hald_server_t *s, hald_serve_model_t *m, const hald_serv
 {
     pthread_mutex_lock(&s->lock);
     hald_serve_model_t *old = s->model;
+    m->id = ++s->next_model_id;
     s->model = model_ref(m);
     s->limits = *l;
     pthread_mutex_unlock(&s->lock);
@@ -724,8 +798,95 @@ void hald_server_stop(hald_server_t *s)
     }
     for (int i = 0; i < s->n_daemons; i++)
         MHD_stop_daemon(s->daemons[i]);
+    if (s->opts.mpi) { /* the other ranks' loops end */
+        char quit = ANNOUNCE_QUIT;
+        hald_error_t err;
+        pthread_mutex_lock(&s->lane);
+        if (hald_mpi_announce(s->opts.mpi, &quit, 1, &err) != HALD_OK)
+            logf_(s, 0, "%s", err.msg);
+        pthread_mutex_unlock(&s->lane);
+    }
     hald_serve_model_release(s->model);
+    pthread_mutex_destroy(&s->lane);
     pthread_mutex_destroy(&s->lock);
     free(s->socket_path);
     free(s);
+}
+
+/* ================================================================ other ranks */
+
+static int follow_run(const hald_serve_model_t *m, const announce_run_t *a, hald_run_env_t *env,
+                      hald_error_t *err)
+{
+    hald_run_stats_t st;
+    if (a->ep == EP_VARIANTS) {
+        hald_variants_opts_t o;
+        hald_variants_opts_init(&o);
+        o.models = a->query.models;
+        o.format = a->query.format;
+        o.lenient = a->query.lenient;
+        hald_variants_stats_t vst;
+        return hald_variants_run(m->tables, &o, NULL, NULL, NULL, env, &vst, err);
+    }
+    const hald_scorer_t *scorer = &m->scorer[a->query.any_length];
+    if (a->ep == EP_SCORE) {
+        hald_score_opts_t o;
+        hald_score_opts_init(&o);
+        o.models = a->query.models;
+        o.max_length = a->max_length;
+        return hald_score_run_reader(scorer, &o, NULL, NULL, env, &st, err);
+    }
+    hald_pairs_opts_t o;
+    hald_pairs_opts_init(&o);
+    o.models = a->query.models;
+    o.max_length = a->max_length;
+    return hald_pairs_run_reader(scorer, &o, NULL, NULL, env, &st, err);
+}
+
+int hald_serve_follow(hald_mpi_t *mpi, int threads, hald_error_t *err)
+{
+    hald_serve_model_t *m = NULL;
+    hald_buf_t msg = {0};
+    int rc;
+    hald_run_env_t env;
+    hald_run_env_init(&env);
+    env.threads = threads;
+    env.mpi = mpi;
+    env.recover = 1;
+    while ((rc = hald_mpi_wait_announcement(mpi, &msg, err)) == HALD_OK) {
+        char kind = msg.len ? msg.data[0] : 0;
+        if (kind == ANNOUNCE_QUIT) {
+            break;
+        } else if (kind == ANNOUNCE_MODEL && msg.len == 1 + sizeof(hald_weights_t)) {
+            hald_weights_t *w = malloc(sizeof *w);
+            hald_cpu_t cpu;
+            if (!w) {
+                rc = hald_error_set(err, HALD_E_NOMEM, "out of memory");
+                break;
+            }
+            memcpy(w, msg.data + 1, sizeof *w);
+            hald_serve_model_t *next = hald_cpu_select(HALD_CPU_AUTO, &cpu, err) == HALD_OK
+                                           ? hald_serve_model_new(w, cpu, err)
+                                           : NULL;
+            free(w);
+            if (!next) {
+                rc = err->code;
+                break;
+            }
+            hald_serve_model_release(m);
+            m = next;
+        } else if (kind == ANNOUNCE_RUN && msg.len == sizeof(announce_run_t) && m) {
+            announce_run_t a;
+            memcpy(&a, msg.data, sizeof a);
+            hald_error_t run_err; /* rank 0 reports the run's errors to its client */
+            hald_error_clear(&run_err);
+            (void)follow_run(m, &a, &env, &run_err);
+        } else {
+            rc = hald_error_set(err, HALD_E_IO, "MPI: an announcement this rank does not understand");
+            break;
+        }
+    }
+    hald_serve_model_release(m);
+    hald_buf_free(&msg);
+    return rc;
 }

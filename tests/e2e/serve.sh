@@ -31,7 +31,7 @@ stop_server() {
     kill -TERM "$PID" 2>/dev/null
     wait "$PID"
 }
-trap '[ -n "$PID" ] && kill -9 "$PID" 2>/dev/null' EXIT
+trap '[ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$E2E_TMP"' EXIT
 wait_for() { for _ in $(seq 100); do [ -e "$1" ] && return; sleep 0.1; done; }
 get() { curl -s --unix-socket "$SOCK" "http://hald$1"; }
 # post URL FILE: the body, then a line "HTTP STATUS"
@@ -181,5 +181,28 @@ post "/score?format=vcf" "$T/w.fa" >"$T/e.out"
 check "format on /score is 400" grep -qz "format and lenient are for /variants.*HTTP 400" "$T/e.out"
 check "htslib's warnings stay out of the log" bash -c "! grep -q 'vcf_parse' '$T/serve.log'"
 stop_server
+
+# Under MPI: rank 0 serves, every rank scores, the answers are the same bytes.
+for _ in $(seq 40); do cat "$T/w.fa"; done >"$T/w40.fa"
+"$H" score -q -m both "$T/w40.fa" >"$T/w40.tsv"
+timeout -k 5 300 mpirun --oversubscribe --bind-to none -n 2 "$H" serve --socket "$SOCK" --fasta "$G" -t 1 \
+    2>"$T/serve.log" &
+MPIRUN=$!
+for _ in $(seq 150); do curl -sf --unix-socket "$SOCK" http://hald/health >/dev/null 2>&1 && break; sleep 0.1; done
+check "mpirun -n 2 hald serve starts, rank 0 listening" grep -q "1 scoring thread(s) per rank, 2 rank(s)" "$T/serve.log"
+check "mpirun -n 2: 16 clients, the same bytes as hald score" \
+    $CLIENT post "$SOCK" "/score?model=both" "$T/w40.fa" --clients 16 --expect "$T/w40.tsv"
+curl -s --unix-socket "$SOCK" --data-binary @"$VEC/pairs.tsv" "http://hald/pairs" >"$T/r.tsv"
+check "mpirun -n 2: /pairs is hald pairs" cmp "$T/r.tsv" "$T/pairs.out"
+curl -s --unix-socket "$SOCK" --data-binary @"$T/v.vcf" "http://hald/variants?format=vcf" >"$T/r.vcf"
+check "mpirun -n 2: /variants is hald variants" cmp "$T/r.vcf" "$T/v.out.vcf"
+post /score "$T/garbage" >"$T/e.out"
+check "mpirun -n 2: a bad body is 400" grep -qz "binary data.*HTTP 400" "$T/e.out"
+check "mpirun -n 2: and the ranks go on to the next request" \
+    $CLIENT post "$SOCK" "/score?model=both" "$T/w40.fa" --clients 2 --expect "$T/w40.tsv"
+rank0=$(sed -n 's/.*pid \([0-9]*\)$/\1/p' "$T/serve.log")
+kill -TERM "$rank0"
+wait "$MPIRUN"
+check "SIGTERM to rank 0 ends the MPI job with 0" [ $? -eq 0 ]
 PID=
 finish
