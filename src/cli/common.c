@@ -1,5 +1,7 @@
 /* Logging in minimap2's style, exit codes, weights, jobs and progress. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
+#endif
 #include "cli.h"
 
 #include <errno.h>

@@ -6,6 +6,7 @@ T=$E2E_TMP
 H=$HALD_BIN
 CLIENT="python3 $HALD_SOURCE_DIR/tests/tools/hald_serve_client.py"
 export XDG_CONFIG_HOME="$T/xdg"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 vectors_as_fasta >"$T/w.fa"
 "$H" score -q -m both "$T/w.fa" >"$T/both.tsv"
 "$H" score -q "$T/w.fa" >"$T/mean.tsv"
@@ -19,7 +20,7 @@ PID=
 start_server() {
     env ${SERVE_ENV:-} "$H" serve "$@" 2>"$T/serve.log" &
     PID=$!
-    for _ in $(seq 100); do
+    for _ in $(seq 300); do # 30 s: sanitizers start slowly
         curl -sf --unix-socket "$SOCK" http://hald/health >/dev/null 2>&1 && return 0
         kill -0 "$PID" 2>/dev/null || break
         sleep 0.1
@@ -186,10 +187,10 @@ stop_server
 for _ in $(seq 40); do cat "$T/w.fa"; done >"$T/w40.fa"
 "$H" score -q -m both "$T/w40.fa" >"$T/w40.tsv"
 timeout -k 5 300 mpirun --oversubscribe --bind-to none -n 2 "$H" serve --socket "$SOCK" --fasta "$G" -t 1 \
-    2>"$T/serve.log" &
+    >"$T/mpirun.out" 2>"$T/serve.log" &
 MPIRUN=$!
-for _ in $(seq 150); do curl -sf --unix-socket "$SOCK" http://hald/health >/dev/null 2>&1 && break; sleep 0.1; done
-check "mpirun -n 2 hald serve starts, rank 0 listening" grep -q "1 scoring thread(s) per rank, 2 rank(s)" "$T/serve.log"
+for _ in $(seq 600); do curl -sf --unix-socket "$SOCK" http://hald/health >/dev/null 2>&1 && break; sleep 0.1; done
+check "mpirun -n 2 hald serve starts, rank 0 listening" grep -q "1 scoring thread(s) per rank, 2 rank(s)" "$T/serve.log" || cat "$T/serve.log" "$T/mpirun.out"
 check "mpirun -n 2: 16 clients, the same bytes as hald score" \
     $CLIENT post "$SOCK" "/score?model=both" "$T/w40.fa" --clients 16 --expect "$T/w40.tsv"
 curl -s --unix-socket "$SOCK" --data-binary @"$VEC/pairs.tsv" "http://hald/pairs" >"$T/r.tsv"
