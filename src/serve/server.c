@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <microhttpd.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -689,6 +690,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
         __atomic_fetch_sub(&s->connections, 1, __ATOMIC_RELAXED);
 }
 
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     hald_server_t *s = cls;
@@ -723,6 +725,8 @@ static int start_daemon(hald_server_t *s, int fd, hald_error_t *err)
     return HALD_OK;
 }
 
+static int start_listeners(hald_server_t *s, const hald_serve_opts_t *o, hald_error_t *err);
+
 hald_server_t *hald_server_start(const hald_serve_opts_t *o, hald_serve_model_t *m, hald_error_t *err)
 {
     if (!o->socket_path && !o->listen) {
@@ -745,6 +749,26 @@ hald_server_t *hald_server_start(const hald_serve_opts_t *o, hald_serve_model_t 
     s->model = model_ref(m);
     const char *tmp = getenv("TMPDIR");
     snprintf(s->tmpdir, sizeof s->tmpdir, "%s", tmp && tmp[0] == '/' ? tmp : "/tmp");
+    /* The server's threads (libmicrohttpd's and the runs') inherit this
+     * thread's signal mask: with SIGPIPE blocked there, a run that stops
+     * reading its body is an EPIPE for the connection thread, not the
+     * end of the process. */
+    sigset_t pipe_set, old_set;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
+    int ok = start_listeners(s, o, err);
+    pthread_sigmask(SIG_SETMASK, &old_set, NULL);
+    if (!ok) {
+        hald_server_stop(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* The Unix socket and the TCP port asked for, each with its daemon. */
+static int start_listeners(hald_server_t *s, const hald_serve_opts_t *o, hald_error_t *err)
+{
     if (o->socket_path) {
         s->socket_path = strdup(o->socket_path);
         int fd = s->socket_path ? hald_listen_unix(o->socket_path, o->socket_group, err) : -1;
@@ -755,18 +779,15 @@ hald_server_t *hald_server_start(const hald_serve_opts_t *o, hald_serve_model_t 
                 unlink(s->socket_path);
             free(s->socket_path);
             s->socket_path = NULL;
-            hald_server_stop(s);
-            return NULL;
+            return 0;
         }
     }
     if (o->listen) {
         int fd = hald_listen_tcp(o->listen, err);
-        if (fd < 0 || start_daemon(s, fd, err) != HALD_OK) {
-            hald_server_stop(s);
-            return NULL;
-        }
+        if (fd < 0 || start_daemon(s, fd, err) != HALD_OK)
+            return 0;
     }
-    return s;
+    return 1;
 }
 
 void hald_server_reload(hald_server_t *s, hald_serve_model_t *m, const hald_serve_limits_t *l)

@@ -206,4 +206,12 @@ kill -TERM "$rank0"
 wait "$MPIRUN"
 check "SIGTERM to rank 0 ends the MPI job with 0" [ $? -eq 0 ]
 PID=
+
+# The systemd unit is one systemd accepts (where systemd-analyze exists).
+if command -v systemd-analyze >/dev/null; then
+    sed -e "s|/usr/local/bin/hald|$H|" -e '/^Documentation=/d' -e '/^User=/d' -e '/^Group=/d' \
+        "$HALD_SOURCE_DIR/conf/hald.service" >"$T/hald.service"
+    check "conf/hald.service passes systemd-analyze verify" \
+        bash -c "out=\$(systemd-analyze verify '$T/hald.service' 2>&1); echo \"\$out\"; [ -z \"\$out\" ]"
+fi
 finish

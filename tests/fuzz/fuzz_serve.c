@@ -101,6 +101,8 @@ static char *exchange(const void *data, size_t size, size_t *len)
     size_t left = size;
     while (left) { /* the server may stop reading (an early answer): that is fine */
         ssize_t n = send(fd, p, left, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
         if (n <= 0)
             break;
         p += n;
@@ -113,12 +115,16 @@ static char *exchange(const void *data, size_t size, size_t *len)
     for (;;) {
         struct pollfd pfd = {fd, POLLIN, 0};
         int ready = poll(&pfd, 1, 10000);
+        if (ready < 0 && errno == EINTR) /* libFuzzer's timer */
+            continue;
         FUZZ_CHECK(ready > 0); /* the server never leaves a connection hanging */
         if (got + 1 >= cap) { /* room for the NUL */
             buf = realloc(buf, cap *= 2);
             FUZZ_CHECK(buf != NULL);
         }
         ssize_t n = recv(fd, buf + got, cap - got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
         if (n <= 0)
             break;
         got += (size_t)n;
