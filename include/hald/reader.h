@@ -36,6 +36,13 @@ hald_reader_t *hald_reader_open(const char *path, hald_error_t *err);
 hald_reader_t *hald_reader_from_fd(int fd, int owns_fd, const char *name,
                                    hald_error_t *err);
 
+/* Same over a function that fills buf with up to cap bytes of the stream
+ * and returns how many (0 at its end, -1 with errno set on failure): a
+ * server hands a request body over this way without a pipe. */
+typedef ssize_t (*hald_pull_fn)(void *ctx, void *buf, size_t cap);
+hald_reader_t *hald_reader_from_pull(hald_pull_fn pull, void *ctx, const char *name,
+                                     hald_error_t *err);
+
 /* Same over a memory buffer (not copied; must outlive the reader). Used by
  * tests and fuzzers. */
 hald_reader_t *hald_reader_from_memory(const void *buf, size_t len,

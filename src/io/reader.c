@@ -31,8 +31,11 @@ struct hald_reader {
     int state;
     hald_error_t saved; /* the latched error once state == FAILED */
 
-    /* Source: a descriptor (inbuf holds what was read) or memory. */
+    /* Source: a descriptor or a pull function (inbuf holds what was
+     * read), or memory. */
     int fd, owns_fd, is_mem;
+    hald_pull_fn pull;
+    void *pull_ctx;
     const unsigned char *mem;
     size_t mem_len, mem_off;
     unsigned char *inbuf;
@@ -59,11 +62,13 @@ static int latch(hald_reader_t *r, hald_error_t *err)
     return r->saved.code;
 }
 
-static ssize_t read_retry(int fd, void *buf, size_t cap)
+static ssize_t read_retry(hald_reader_t *r, void *buf, size_t cap)
 {
+    if (r->pull)
+        return r->pull(r->pull_ctx, buf, cap);
     ssize_t n;
     do
-        n = read(fd, buf, cap);
+        n = read(r->fd, buf, cap);
     while (n < 0 && errno == EINTR);
     return n;
 }
@@ -81,7 +86,7 @@ static int refill(hald_reader_t *r)
         r->mem_off += n;
         r->src_eof = r->mem_off == r->mem_len;
     } else {
-        ssize_t n = read_retry(r->fd, r->inbuf, IN_CHUNK);
+        ssize_t n = read_retry(r, r->inbuf, IN_CHUNK);
         if (n < 0)
             return hald_error_set_errno(&r->saved, HALD_E_IO, errno, "%s: read", r->name);
         r->in = r->inbuf;
@@ -98,7 +103,7 @@ static int prime_fd(hald_reader_t *r)
 {
     r->in = r->inbuf;
     while (r->in_len < 4) {
-        ssize_t n = read_retry(r->fd, r->inbuf + r->in_len, IN_CHUNK - r->in_len);
+        ssize_t n = read_retry(r, r->inbuf + r->in_len, IN_CHUNK - r->in_len);
         if (n < 0)
             return hald_error_set_errno(&r->saved, HALD_E_IO, errno, "%s: read", r->name);
         if (n == 0) {
@@ -223,6 +228,22 @@ hald_reader_t *hald_reader_from_fd(int fd, int owns_fd, const char *name,
     return reader_start(r, err);
 }
 
+hald_reader_t *hald_reader_from_pull(hald_pull_fn pull, void *ctx, const char *name,
+                                     hald_error_t *err)
+{
+    hald_reader_t *r = reader_alloc(name ? name : "(stream)", err);
+    if (!r)
+        return NULL;
+    r->pull = pull;
+    r->pull_ctx = ctx;
+    if (!(r->inbuf = malloc(IN_CHUNK))) {
+        hald_error_set(err, HALD_E_NOMEM, "%s: out of memory", r->name);
+        hald_reader_close(r);
+        return NULL;
+    }
+    return reader_start(r, err);
+}
+
 hald_reader_t *hald_reader_open(const char *path, hald_error_t *err)
 {
     if (!path) {
@@ -281,7 +302,7 @@ static ssize_t read_plain(hald_reader_t *r, unsigned char *buf, size_t cap)
             continue;
         }
         /* Once the detection bytes are gone, read straight into buf. */
-        ssize_t n = read_retry(r->fd, buf, cap);
+        ssize_t n = read_retry(r, buf, cap);
         if (n < 0)
             return hald_error_set_errno(&r->saved, HALD_E_IO, errno, "%s: read", r->name);
         r->src_eof = n == 0;

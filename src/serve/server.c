@@ -1,6 +1,6 @@
 /* The daemon: libmicrohttpd's connection threads, one run of the runner
  * per scoring request.  See hald/serve.h. */
-#define _GNU_SOURCE /* O_TMPFILE, pipe2, mkostemp, F_SETPIPE_SZ */
+#define _GNU_SOURCE /* O_TMPFILE, mkostemp */
 #include "hald/serve.h"
 
 #include <errno.h>
@@ -22,6 +22,7 @@
 #include "hald/score_run.h"
 #include "hald/sha256.h"
 #include "hald/sink.h"
+#include "body.h"
 #include "listen.h"
 #include "metrics.h"
 
@@ -118,6 +119,7 @@ int hald_serve_query_set(hald_serve_query_t *q, const char *key, const char *val
 /* ================================================================ the server */
 
 #define MAX_DAEMONS 2
+#define CONNECTION_MEMORY (256 << 10)
 
 struct hald_server {
     struct MHD_Daemon *daemons[MAX_DAEMONS];
@@ -178,7 +180,8 @@ typedef struct request {
     hald_serve_query_t query;
     double t0;
     int threads;
-    int pipe_r, pipe_w;      /* the body goes through here to the run; -1 once closed */
+    serve_body_t body;       /* on its way to the run */
+    int body_ready;
     int spool;               /* the run's output; -1 once handed to the response */
     uint64_t spool_size;
     pthread_t worker;
@@ -200,7 +203,7 @@ typedef struct request {
 static void run_variants(request_t *r, hald_sink_t *out, const hald_run_env_t *env)
 {
     char path[32];
-    snprintf(path, sizeof path, "/dev/fd/%d", r->pipe_r);
+    serve_body_path(&r->body, path, sizeof path);
     hald_variants_opts_t o;
     hald_variants_opts_init(&o);
     o.models = r->query.models;
@@ -212,8 +215,6 @@ static void run_variants(request_t *r, hald_sink_t *out, const hald_run_env_t *e
     r->rc = hald_variants_run(r->model->tables, &o, NULL, path, out, env, &st, &r->err);
     r->stats = st.run;
     r->stats.items = st.records;
-    close(r->pipe_r);
-    r->pipe_r = -1;
 }
 
 /* The run itself, on this rank (and the others, when env->mpi is set and
@@ -285,11 +286,7 @@ static void *run_request(void *arg)
 {
     request_t *r = arg;
     hald_error_clear(&r->err);
-    hald_reader_t *in = NULL;
-    if (r->ep != EP_VARIANTS) {
-        in = hald_reader_from_fd(r->pipe_r, 1, "request body", &r->err);
-        r->pipe_r = -1; /* the reader owns it (and closed it if it failed) */
-    }
+    hald_reader_t *in = r->ep == EP_VARIANTS ? NULL : serve_body_reader(&r->body, "request body", &r->err);
     hald_sink_t *out = in || r->ep == EP_VARIANTS ? hald_sink_from_fd(r->spool, 0, "response", &r->err)
                                                   : NULL;
     hald_run_env_t env;
@@ -307,13 +304,10 @@ static void *run_request(void *arg)
         else
             hald_sink_abort(out);
     }
-    /* Closing the read end tells the connection thread, blocked writing
-     * the body, that the run has stopped (EPIPE). */
+    /* The connection thread, waiting to hand over more of the body, learns
+     * that the run has stopped. */
     hald_reader_close(in);
-    if (r->pipe_r >= 0) {
-        close(r->pipe_r);
-        r->pipe_r = -1;
-    }
+    serve_body_stop(&r->body);
     return NULL;
 }
 
@@ -333,29 +327,20 @@ static int spool_open(const hald_server_t *s)
 
 static int start_run(request_t *r)
 {
-    int p[2];
     r->spool = spool_open(r->srv);
-    if (r->spool < 0 || pipe2(p, O_CLOEXEC) != 0)
+    if (r->spool < 0 || serve_body_init(&r->body, r->ep == EP_VARIANTS) != 0)
         return -1;
-    r->pipe_r = p[0];
-    r->pipe_w = p[1];
-    (void)fcntl(p[1], F_SETPIPE_SZ, 1 << 20); /* fewer wake-ups; the default works too */
-    if (pthread_create(&r->worker, NULL, run_request, r) != 0) {
-        close(p[0]);
-        close(p[1]);
-        r->pipe_r = r->pipe_w = -1;
+    r->body_ready = 1;
+    if (pthread_create(&r->worker, NULL, run_request, r) != 0)
         return -1;
-    }
     r->worker_started = 1;
     return 0;
 }
 
 static void end_body(request_t *r)
 {
-    if (r->pipe_w >= 0) {
-        close(r->pipe_w);
-        r->pipe_w = -1;
-    }
+    if (r->body_ready)
+        serve_body_end(&r->body);
 }
 
 static void join_run(request_t *r)
@@ -370,8 +355,8 @@ static void join_run(request_t *r)
 static void request_free(request_t *r)
 {
     join_run(r);
-    if (r->pipe_r >= 0)
-        close(r->pipe_r);
+    if (r->body_ready)
+        serve_body_free(&r->body);
     if (r->spool >= 0)
         close(r->spool);
     hald_serve_model_release(r->model);
@@ -501,17 +486,9 @@ static void take_body(request_t *r, const char *data, size_t n)
         refuse_rest(r, MHD_HTTP_CONTENT_TOO_LARGE);
         return;
     }
-    while (n) {
-        ssize_t w = write(r->pipe_w, data, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) { /* EPIPE: the run has stopped (an error it will report) */
-            r->discarding = 1;
-            end_body(r);
-            return;
-        }
-        data += w;
-        n -= (size_t)w;
+    if (serve_body_put(&r->body, data, n) != 0) { /* the run has stopped: an error it reports */
+        r->discarding = 1;
+        end_body(r);
     }
 }
 
@@ -625,7 +602,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         snprintf(r->url, sizeof r->url, "%s", url);
         r->method = strcmp(method, MHD_HTTP_METHOD_POST) == 0 ? "POST"
                     : strcmp(method, MHD_HTTP_METHOD_GET) == 0 ? "GET" : "other";
-        r->pipe_r = r->pipe_w = r->spool = -1;
+        r->spool = -1;
         pthread_mutex_lock(&s->lock);
         r->model = model_ref(s->model);
         r->limits = s->limits;
@@ -715,6 +692,10 @@ static int start_daemon(hald_server_t *s, int fd, hald_error_t *err)
         flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
         MHD_OPTION_LISTEN_SOCKET, fd,
         MHD_OPTION_CONNECTION_LIMIT, cap, MHD_OPTION_CONNECTION_TIMEOUT, s->limits.idle_timeout,
+        /* Bodies arrive in pieces of up to about this: fewer hand-overs to
+         * the run than with libmicrohttpd's 32 KiB. */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
+        MHD_OPTION_CONNECTION_MEMORY_INCREMENT, (size_t)CONNECTION_MEMORY / 4,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
         MHD_OPTION_END);
     if (!d) {
