@@ -1,6 +1,6 @@
 /* The daemon: libmicrohttpd's connection threads, one run of the runner
  * per scoring request.  See hald/serve.h. */
-#define _GNU_SOURCE /* O_TMPFILE, mkostemp */
+#define _GNU_SOURCE /* O_TMPFILE, mkostemp, memfd_create */
 #include "hald/serve.h"
 
 #include <errno.h>
@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -191,6 +192,8 @@ typedef struct request {
     hald_run_stats_t stats;
     uint64_t body_bytes;
     int sniffed, plain;      /* an uncompressed body: its lines are checked */
+    uint64_t length;         /* Content-Length, or UINT64_MAX */
+    int ran_inline;          /* scored on the connection's thread */
     uint64_t line_len, lines;
     int discarding;          /* the rest of the body is read and dropped */
     unsigned status;         /* the answer's; 0 until decided */
@@ -579,10 +582,63 @@ static enum MHD_Result first_call(hald_server_t *s, struct MHD_Connection *c, re
     r->threads = r->limits.threads / (int)(flying ? flying : 1);
     if (r->threads < 1)
         r->threads = 1;
-    if (start_run(r) != 0)
-        return answer_error(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot start the run (no memory, "
-                                                                  "threads or temporary space)");
-    return MHD_YES;
+    r->length = length ? strtoull(length, NULL, 10) : UINT64_MAX;
+    return MHD_YES; /* the run starts with the body */
+}
+
+/* A body that arrived whole with its headers (one piece of at most
+ * libmicrohttpd's buffer): scored here on the connection's own thread,
+ * answered from memory — no thread, no file.  Most requests of a
+ * pipeline's single windows are these. */
+static void run_inline(request_t *r, const char *data, size_t n)
+{
+    r->ran_inline = 1;
+    r->body_bytes += n;
+    if (n && !compressed((const unsigned char *)data, n) && !lines_ok(r, data, n)) {
+        r->status = MHD_HTTP_CONTENT_TOO_LARGE;
+        return;
+    }
+    hald_error_clear(&r->err);
+    r->spool = memfd_create("hald-answer", MFD_CLOEXEC);
+    hald_reader_t *in = r->spool >= 0 ? hald_reader_from_memory(data, n, "request body", &r->err) : NULL;
+    hald_sink_t *out = in ? hald_sink_from_fd(r->spool, 0, "response", &r->err) : NULL;
+    hald_run_env_t env;
+    hald_run_env_init(&env);
+    env.threads = 1;
+    if (r->spool < 0)
+        r->rc = hald_error_set(&r->err, HALD_E_IO, "no memory for the answer");
+    else if (!out)
+        r->rc = r->err.code;
+    else if (r->srv->opts.mpi)
+        run_on_ranks(r, in, out, &env);
+    else
+        run_here(r, in, out, &env);
+    if (out) {
+        if (r->rc == HALD_OK)
+            r->rc = hald_sink_commit(out, &r->err);
+        else
+            hald_sink_abort(out);
+    }
+    hald_reader_close(in);
+}
+
+/* The body's first piece: the whole body (scored at once), or the start
+ * of a longer one (a run of its own, fed as the body arrives). */
+static void begin_body(request_t *r, const char *data, size_t n)
+{
+    if (r->ep != EP_VARIANTS && r->length == n) {
+        run_inline(r, data, n);
+        return;
+    }
+    if (start_run(r) != 0) {
+        snprintf(r->message, sizeof r->message,
+                 "cannot start the run (no memory, threads or temporary space)");
+        r->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+        r->discarding = 1;
+        r->body_bytes += n;
+        return;
+    }
+    take_body(r, data, n);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -614,10 +670,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (r->status && !r->discarding)
         return MHD_YES; /* answered already */
     if (*upload_data_size) {
-        take_body(r, upload_data, *upload_data_size);
+        if (!r->worker_started && !r->ran_inline && !r->discarding)
+            begin_body(r, upload_data, *upload_data_size);
+        else
+            take_body(r, upload_data, *upload_data_size);
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (!r->worker_started && !r->ran_inline && !r->status)
+        begin_body(r, "", 0); /* an empty body */
     return answer_run(c, r);
 }
 
