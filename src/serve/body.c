@@ -95,11 +95,13 @@ static ssize_t pull(void *ctx, void *buf, size_t cap)
     while (!b->len && !b->ended)
         pthread_cond_wait(&b->cond, &b->lock);
     size_t n = b->len < cap ? b->len : cap;
-    memcpy(buf, b->data, n);
-    b->data += n;
-    b->len -= n;
-    if (!b->len)
-        pthread_cond_broadcast(&b->cond); /* the connection thread may go on */
+    if (n) { /* else the body has ended */
+        memcpy(buf, b->data, n);
+        b->data += n;
+        b->len -= n;
+        if (!b->len)
+            pthread_cond_broadcast(&b->cond); /* the connection thread may go on */
+    }
     pthread_mutex_unlock(&b->lock);
     return (ssize_t)n;
 }

@@ -77,7 +77,7 @@ check "/variants without --fasta is 404 with a message" grep -qz "without --fast
 printf '>a\nACGT\001\002\n' >"$T/small-garbage"
 post /score "$T/small-garbage" >"$T/e.out"
 check "a small bad body (scored on the connection's thread) is 400" grep -qz "request body: line 2: binary data.*HTTP 400" "$T/e.out"
-head -c 300000 /dev/urandom >"$T/garbage"
+{ printf '\001'; head -c 299999 /dev/urandom; } >"$T/garbage" # binary from its first byte
 post /score "$T/garbage" >"$T/e.out"
 check "garbage bytes are 400, naming the line" grep -Eqz "request body: line 1: binary data.*HTTP 400" "$T/e.out"
 python3 -c "import sys; sys.stdout.write('A' * 10_000_000 + '\n')" >"$T/long.txt"
