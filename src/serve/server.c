@@ -197,6 +197,7 @@ typedef struct request {
     uint64_t line_len, lines;
     int discarding;          /* the rest of the body is read and dropped */
     unsigned status;         /* the answer's; 0 until decided */
+    int queued;              /* an answer was handed to libmicrohttpd */
     char message[HALD_ERROR_MSG_MAX + 64];
     uint64_t bytes_out;
 } request_t;
@@ -381,6 +382,7 @@ static enum MHD_Result answer_text(struct MHD_Connection *c, request_t *r, unsig
     MHD_destroy_response(resp);
     r->status = status;
     r->bytes_out = len;
+    r->queued = ok == MHD_YES;
     return ok;
 }
 
@@ -420,6 +422,7 @@ static enum MHD_Result answer_run(struct MHD_Connection *c, request_t *r)
     MHD_destroy_response(resp);
     r->status = MHD_HTTP_OK;
     r->spool_size = (uint64_t)st.st_size;
+    r->queued = ok == MHD_YES;
     return ok;
 }
 
@@ -692,16 +695,20 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         return;
     *con_cls = NULL;
     join_run(r); /* a client gone mid-body: the run ends at the cut */
+    /* An answer handed over counts as its status even when the connection
+     * then ended badly (a client that closes as soon as it has read an
+     * error, while libmicrohttpd still expects to go on); without one, the
+     * client went away before it was answered. */
+    unsigned status = r->queued ? r->status : 0;
     int whole = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK;
-    unsigned status = whole ? r->status : 0;
     uint64_t out = r->status == MHD_HTTP_OK && r->ep <= EP_VARIANTS ? r->spool_size : r->bytes_out;
-    uint64_t windows = r->status == MHD_HTTP_OK && r->ep <= EP_VARIANTS ? r->stats.items : 0;
+    uint64_t windows = status == MHD_HTTP_OK && r->ep <= EP_VARIANTS ? r->stats.items : 0;
     serve_metrics_count(&s->metrics, r->ep, status, windows, r->body_bytes, whole ? out : 0);
     double ms = 1e3 * (now() - r->t0);
     const char *path = r->url;
-    if (!whole)
-        logf_(s, 1, "%s %s: the client went away (%llu bytes in), %.1f ms [%d]", r->method, path,
-              (unsigned long long)r->body_bytes, ms, (int)toe);
+    if (!r->queued)
+        logf_(s, 1, "%s %s: the client went away (%llu bytes in), %.1f ms", r->method, path,
+              (unsigned long long)r->body_bytes, ms);
     else if (r->status == MHD_HTTP_OK && r->ep <= EP_VARIANTS)
         logf_(s, 1, "%s %s %u %llu %s %llu bytes in %llu bytes out %.1f ms", r->method, path,
               r->status, (unsigned long long)windows, r->ep == EP_PAIRS ? "pairs" : "records",
