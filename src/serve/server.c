@@ -202,45 +202,52 @@ typedef struct request {
     uint64_t bytes_out;
 } request_t;
 
-/* A VCF body: htslib opens the pipe by its /dev/fd name (it reads VCF,
- * BCF and bgzip by their magic bytes). */
-static void run_variants(request_t *r, hald_sink_t *out, const hald_run_env_t *env)
+/* One run of an endpoint's job, as every rank calls it: rank 0 with the
+ * body (a reader, or for /variants a VCF path htslib opens) and the
+ * sink, the other ranks with neither. */
+static int run_job(const hald_serve_model_t *m, serve_endpoint_t ep, const hald_serve_query_t *q,
+                   uint64_t max_length, const hald_genome_t *genome, hald_reader_t *in,
+                   const char *vcf, hald_sink_t *out, const hald_run_env_t *env,
+                   hald_run_stats_t *st, hald_error_t *err)
 {
-    char path[32];
-    serve_body_path(&r->body, path, sizeof path);
-    hald_variants_opts_t o;
-    hald_variants_opts_init(&o);
-    o.models = r->query.models;
-    o.format = r->query.format;
-    o.lenient = r->query.lenient;
-    o.genome = r->srv->opts.genome;
-    o.vcf_label = "request body";
-    hald_variants_stats_t st;
-    r->rc = hald_variants_run(r->model->tables, &o, NULL, path, out, env, &st, &r->err);
-    r->stats = st.run;
-    r->stats.items = st.records;
-}
-
-/* The run itself, on this rank (and the others, when env->mpi is set and
- * they were told). */
-static void run_here(request_t *r, hald_reader_t *in, hald_sink_t *out, const hald_run_env_t *env)
-{
-    const hald_scorer_t *scorer = &r->model->scorer[r->query.any_length];
-    if (r->ep == EP_VARIANTS) {
-        run_variants(r, out, env);
-    } else if (r->ep == EP_SCORE) {
+    if (ep == EP_VARIANTS) {
+        hald_variants_opts_t o;
+        hald_variants_opts_init(&o);
+        o.models = q->models;
+        o.format = q->format;
+        o.lenient = q->lenient;
+        o.genome = genome;
+        o.vcf_label = "request body";
+        hald_variants_stats_t vst;
+        int rc = hald_variants_run(m->tables, &o, NULL, vcf, out, env, &vst, err);
+        *st = vst.run;
+        st->items = vst.records;
+        return rc;
+    }
+    const hald_scorer_t *scorer = &m->scorer[q->any_length];
+    if (ep == EP_SCORE) {
         hald_score_opts_t o;
         hald_score_opts_init(&o);
-        o.models = r->query.models;
-        o.max_length = r->srv->opts.max_length;
-        r->rc = hald_score_run_reader(scorer, &o, in, out, env, &r->stats, &r->err);
-    } else {
-        hald_pairs_opts_t o;
-        hald_pairs_opts_init(&o);
-        o.models = r->query.models;
-        o.max_length = r->srv->opts.max_length;
-        r->rc = hald_pairs_run_reader(scorer, &o, in, out, env, &r->stats, &r->err);
+        o.models = q->models;
+        o.max_length = max_length;
+        return hald_score_run_reader(scorer, &o, in, out, env, st, err);
     }
+    hald_pairs_opts_t o;
+    hald_pairs_opts_init(&o);
+    o.models = q->models;
+    o.max_length = max_length;
+    return hald_pairs_run_reader(scorer, &o, in, out, env, st, err);
+}
+
+/* The request's run on this rank (and the others, when env->mpi is set
+ * and they were told). */
+static void run_here(request_t *r, hald_reader_t *in, hald_sink_t *out, const hald_run_env_t *env)
+{
+    char vcf[32] = "";
+    if (r->ep == EP_VARIANTS)
+        serve_body_path(&r->body, vcf, sizeof vcf);
+    r->rc = run_job(r->model, r->ep, &r->query, r->srv->opts.max_length, r->srv->opts.genome, in,
+                    vcf, out, env, &r->stats, &r->err);
 }
 
 static int announce_model(hald_mpi_t *mpi, const hald_serve_model_t *m, hald_error_t *err)
@@ -286,6 +293,24 @@ static void run_on_ranks(request_t *r, hald_reader_t *in, hald_sink_t *out, hald
     pthread_mutex_unlock(&s->lane);
 }
 
+/* Runs into out (where it could be made: else err holds why), then
+ * commits or drops what it wrote. */
+static void run_into(request_t *r, hald_reader_t *in, hald_sink_t *out, hald_run_env_t *env)
+{
+    if (!out) {
+        r->rc = r->err.code;
+        return;
+    }
+    if (r->srv->opts.mpi)
+        run_on_ranks(r, in, out, env);
+    else
+        run_here(r, in, out, env);
+    if (r->rc == HALD_OK)
+        r->rc = hald_sink_commit(out, &r->err);
+    else
+        hald_sink_abort(out);
+}
+
 static void *run_request(void *arg)
 {
     request_t *r = arg;
@@ -296,18 +321,7 @@ static void *run_request(void *arg)
     hald_run_env_t env;
     hald_run_env_init(&env);
     env.threads = r->threads;
-    if (!out)
-        r->rc = r->err.code;
-    else if (r->srv->opts.mpi)
-        run_on_ranks(r, in, out, &env);
-    else
-        run_here(r, in, out, &env);
-    if (out) {
-        if (r->rc == HALD_OK)
-            r->rc = hald_sink_commit(out, &r->err);
-        else
-            hald_sink_abort(out);
-    }
+    run_into(r, in, out, &env);
     /* The connection thread, waiting to hand over more of the body, learns
      * that the run has stopped. */
     hald_reader_close(in);
@@ -575,7 +589,8 @@ static enum MHD_Result first_call(hald_server_t *s, struct MHD_Connection *c, re
                             r->ep == EP_VARIANTS ? "any_length is for /score and /pairs"
                                                  : "format and lenient are for /variants");
     const char *length = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (length && r->limits.max_body && strtoull(length, NULL, 10) > r->limits.max_body) {
+    r->length = length ? strtoull(length, NULL, 10) : UINT64_MAX;
+    if (length && r->limits.max_body && r->length > r->limits.max_body) {
         snprintf(r->message, sizeof r->message,
                  "request body: %s bytes, more than %llu (the --max-body limit)", length,
                  (unsigned long long)r->limits.max_body);
@@ -585,7 +600,6 @@ static enum MHD_Result first_call(hald_server_t *s, struct MHD_Connection *c, re
     r->threads = r->limits.threads / (int)(flying ? flying : 1);
     if (r->threads < 1)
         r->threads = 1;
-    r->length = length ? strtoull(length, NULL, 10) : UINT64_MAX;
     return MHD_YES; /* the run starts with the body */
 }
 
@@ -610,18 +624,8 @@ static void run_inline(request_t *r, const char *data, size_t n)
     env.threads = 1;
     if (r->spool < 0)
         r->rc = hald_error_set(&r->err, HALD_E_IO, "no memory for the answer");
-    else if (!out)
-        r->rc = r->err.code;
-    else if (r->srv->opts.mpi)
-        run_on_ranks(r, in, out, &env);
     else
-        run_here(r, in, out, &env);
-    if (out) {
-        if (r->rc == HALD_OK)
-            r->rc = hald_sink_commit(out, &r->err);
-        else
-            hald_sink_abort(out);
-    }
+        run_into(r, in, out, &env);
     hald_reader_close(in);
 }
 
@@ -885,34 +889,6 @@ void hald_server_stop(hald_server_t *s)
 
 /* ================================================================ other ranks */
 
-static int follow_run(const hald_serve_model_t *m, const announce_run_t *a, hald_run_env_t *env,
-                      hald_error_t *err)
-{
-    hald_run_stats_t st;
-    if (a->ep == EP_VARIANTS) {
-        hald_variants_opts_t o;
-        hald_variants_opts_init(&o);
-        o.models = a->query.models;
-        o.format = a->query.format;
-        o.lenient = a->query.lenient;
-        hald_variants_stats_t vst;
-        return hald_variants_run(m->tables, &o, NULL, NULL, NULL, env, &vst, err);
-    }
-    const hald_scorer_t *scorer = &m->scorer[a->query.any_length];
-    if (a->ep == EP_SCORE) {
-        hald_score_opts_t o;
-        hald_score_opts_init(&o);
-        o.models = a->query.models;
-        o.max_length = a->max_length;
-        return hald_score_run_reader(scorer, &o, NULL, NULL, env, &st, err);
-    }
-    hald_pairs_opts_t o;
-    hald_pairs_opts_init(&o);
-    o.models = a->query.models;
-    o.max_length = a->max_length;
-    return hald_pairs_run_reader(scorer, &o, NULL, NULL, env, &st, err);
-}
-
 int hald_serve_follow(hald_mpi_t *mpi, int threads, hald_error_t *err)
 {
     hald_serve_model_t *m = NULL;
@@ -950,7 +926,9 @@ int hald_serve_follow(hald_mpi_t *mpi, int threads, hald_error_t *err)
             memcpy(&a, msg.data, sizeof a);
             hald_error_t run_err; /* rank 0 reports the run's errors to its client */
             hald_error_clear(&run_err);
-            (void)follow_run(m, &a, &env, &run_err);
+            hald_run_stats_t st;
+            (void)run_job(m, (serve_endpoint_t)a.ep, &a.query, a.max_length, NULL, NULL, NULL, NULL,
+                          &env, &st, &run_err);
         } else {
             rc = hald_error_set(err, HALD_E_IO, "MPI: an announcement this rank does not understand");
             break;
