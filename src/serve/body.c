@@ -32,13 +32,31 @@ int serve_body_init(serve_body_t *b, int use_pipe)
     return 0;
 }
 
+static void close_end(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+/* One side is done: its end of the pipe closed, or its flag raised for
+ * the other side waiting on the lock. */
+static void side_done(serve_body_t *b, int *pipe_end, int *flag)
+{
+    if (b->use_pipe) {
+        close_end(pipe_end);
+        return;
+    }
+    pthread_mutex_lock(&b->lock);
+    *flag = 1;
+    pthread_cond_broadcast(&b->cond);
+    pthread_mutex_unlock(&b->lock);
+}
+
 void serve_body_free(serve_body_t *b)
 {
-    if (b->pipe_r >= 0)
-        close(b->pipe_r);
-    if (b->pipe_w >= 0)
-        close(b->pipe_w);
-    b->pipe_r = b->pipe_w = -1;
+    close_end(&b->pipe_r);
+    close_end(&b->pipe_w);
     pthread_cond_destroy(&b->cond);
     pthread_mutex_destroy(&b->lock);
 }
@@ -76,16 +94,7 @@ int serve_body_put(serve_body_t *b, const char *data, size_t n)
 
 void serve_body_end(serve_body_t *b)
 {
-    if (b->use_pipe) {
-        if (b->pipe_w >= 0)
-            close(b->pipe_w);
-        b->pipe_w = -1;
-        return;
-    }
-    pthread_mutex_lock(&b->lock);
-    b->ended = 1;
-    pthread_cond_broadcast(&b->cond);
-    pthread_mutex_unlock(&b->lock);
+    side_done(b, &b->pipe_w, &b->ended);
 }
 
 static ssize_t pull(void *ctx, void *buf, size_t cap)
@@ -118,14 +127,5 @@ void serve_body_path(const serve_body_t *b, char *buf, size_t cap)
 
 void serve_body_stop(serve_body_t *b)
 {
-    if (b->use_pipe) {
-        if (b->pipe_r >= 0)
-            close(b->pipe_r);
-        b->pipe_r = -1;
-        return;
-    }
-    pthread_mutex_lock(&b->lock);
-    b->stopped = 1;
-    pthread_cond_broadcast(&b->cond);
-    pthread_mutex_unlock(&b->lock);
+    side_done(b, &b->pipe_r, &b->stopped);
 }
