@@ -83,6 +83,9 @@ int cli_close_output(hald_sink_t *out, int rc, hald_error_t *err);
  * rank) and ends every rank; else finalises MPI and prints the -v footer.
  * Returns the exit code. */
 int cli_job_end(cli_ctx_t *c, cli_job_t *job, int rc, hald_error_t *err);
+/* The settings' weights, loaded (free *out), and their CPU path. */
+int cli_weights(const cli_ctx_t *c, const cli_settings_t *s, hald_weights_t **out, hald_cpu_t *cpu,
+                hald_error_t *err);
 /* A scorer for the settings' weights, CPU path and --any-length. */
 int cli_scorer(const cli_ctx_t *c, const cli_settings_t *s, hald_scorer_t **out,
                hald_error_t *err);

@@ -23,16 +23,10 @@ static void log_line(void *ctx, int level, const char *line)
 static hald_serve_model_t *load_model(const cli_ctx_t *c, const cli_settings_t *s, hald_error_t *err)
 {
     hald_cpu_t cpu;
-    if (hald_cpu_select(s->cpu, &cpu, err) != HALD_OK)
+    hald_weights_t *w;
+    if (cli_weights(c, s, &w, &cpu, err) != HALD_OK)
         return NULL;
-    hald_weights_t *w = malloc(sizeof *w);
-    if (!w) {
-        hald_error_set(err, HALD_E_NOMEM, "out of memory");
-        return NULL;
-    }
-    hald_serve_model_t *m = NULL;
-    if (cli_load_weights(c, s->weights, w, err) == HALD_OK)
-        m = hald_serve_model_new(w, cpu, err);
+    hald_serve_model_t *m = hald_serve_model_new(w, cpu, err);
     free(w);
     return m;
 }

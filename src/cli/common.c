@@ -133,27 +133,38 @@ int cli_load_weights(const cli_ctx_t *c, const char *explicit_path, hald_weights
     return HALD_OK;
 }
 
-int cli_scorer(const cli_ctx_t *c, const cli_settings_t *s, hald_scorer_t **out, hald_error_t *err)
+int cli_weights(const cli_ctx_t *c, const cli_settings_t *s, hald_weights_t **out, hald_cpu_t *cpu,
+                hald_error_t *err)
 {
-    hald_cpu_t cpu;
-    int rc = hald_cpu_select(s->cpu, &cpu, err);
+    *out = NULL;
+    int rc = hald_cpu_select(s->cpu, cpu, err);
     if (rc != HALD_OK)
         return rc;
     hald_weights_t *w = malloc(sizeof *w);
-    hald_scorer_t *scorer = malloc(sizeof *scorer);
-    if (!w || !scorer) {
-        free(w);
-        free(scorer);
+    if (!w)
         return hald_error_set(err, HALD_E_NOMEM, "out of memory");
-    }
     rc = cli_load_weights(c, s->weights, w, err);
-    if (rc == HALD_OK)
-        hald_scorer_init(scorer, w, cpu, s->any_length);
-    free(w);
     if (rc != HALD_OK) {
-        free(scorer);
+        free(w);
         return rc;
     }
+    *out = w;
+    return HALD_OK;
+}
+
+int cli_scorer(const cli_ctx_t *c, const cli_settings_t *s, hald_scorer_t **out, hald_error_t *err)
+{
+    hald_cpu_t cpu;
+    hald_weights_t *w;
+    int rc = cli_weights(c, s, &w, &cpu, err);
+    if (rc != HALD_OK)
+        return rc;
+    hald_scorer_t *scorer = malloc(sizeof *scorer);
+    if (scorer)
+        hald_scorer_init(scorer, w, cpu, s->any_length);
+    free(w);
+    if (!scorer)
+        return hald_error_set(err, HALD_E_NOMEM, "out of memory");
     cli_log(c, 2, "main", "CPU path: %s", hald_cpu_name(cpu));
     *out = scorer;
     return HALD_OK;
