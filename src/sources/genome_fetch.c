@@ -891,11 +891,11 @@ hald_genome_fetch_t *hald_genome_fetch_open_genome(const hald_genome_t *genome, 
 
 /* A sequence of the genome in memory: [beg, end) of it into seq. */
 static int genome_range(hald_genome_fetch_t *g, const char *name, uint64_t beg, uint64_t end,
-                        hald_buf_t *seq, uint64_t *seq_len, uint64_t *index, hald_error_t *err)
+                        hald_buf_t *seq, uint64_t *seq_len, hald_error_t *err)
 {
     const char *bases;
     uint64_t len;
-    if (!hald_genome_get(g->genome, name, &bases, &len, index))
+    if (!hald_genome_get(g->genome, name, &bases, &len, NULL))
         return 0;
     *seq_len = len;
     if (end > len)
@@ -942,7 +942,7 @@ int hald_genome_fetch_seq(hald_genome_fetch_t *g, const char *name, hald_buf_t *
 {
     uint64_t len;
     if (g->genome)
-        return genome_range(g, name, 0, UINT64_MAX, seq, &len, NULL, err);
+        return genome_range(g, name, 0, UINT64_MAX, seq, &len, err);
     if (!g->indexed)
         return stream_seq(g, name, seq, err);
     fai_entry_t *e = find_entry(g, name);
@@ -975,7 +975,7 @@ int hald_genome_fetch_range(hald_genome_fetch_t *g, const char *name, uint64_t b
                             uint64_t end, hald_buf_t *seq, uint64_t *seq_len, hald_error_t *err)
 {
     if (g->genome)
-        return genome_range(g, name, beg, end, seq, seq_len, NULL, err);
+        return genome_range(g, name, beg, end, seq, seq_len, err);
     if (!g->indexed)
         return not_indexed(g, err);
     fai_entry_t *e = find_entry(g, name);
