@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "hald/sink.h"
+#include "hald/weights.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -59,6 +60,18 @@ static inline char *fuzz_memfd_text(int fd, size_t *len)
     return p;
 }
 
+
+/* Made-up weights (free them): w[i][j] = ((i·a + j·b) mod m − m/2) / d,
+ * small values of both signs, each target with its own. */
+static inline hald_weights_t *fuzz_weights_new(int a, int b, int m, double d)
+{
+    hald_weights_t *w = calloc(1, sizeof *w);
+    FUZZ_CHECK(w != NULL);
+    for (int i = 0; i < HALD_N_HEXAMERS; i++)
+        for (int j = 0; j < HALD_N_REGIONS; j++)
+            w->w[i][j] = ((i * a + j * b) % m - m / 2) / d;
+    return w;
+}
 
 /* What a run wrote into an in-memory sink, and how it ended. */
 typedef struct fuzz_outcome {

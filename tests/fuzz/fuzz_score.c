@@ -33,12 +33,9 @@ static void score(const hald_scorer_t *scorer, const char *path, const uint8_t *
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    hald_weights_t *w = calloc(1, sizeof *w);
+    hald_weights_t *w = fuzz_weights_new(7, 3, 101, 64.0);
     hald_scorer_t *scalar = malloc(sizeof *scalar), *fast = malloc(sizeof *fast);
-    FUZZ_CHECK(w && scalar && fast);
-    for (int i = 0; i < HALD_N_HEXAMERS; i++)
-        for (int j = 0; j < HALD_N_REGIONS; j++)
-            w->w[i][j] = ((i * 7 + j * 3) % 101 - 50) / 64.0;
+    FUZZ_CHECK(scalar && fast);
     int any_length = size % 2;
     hald_scorer_init(scalar, w, HALD_CPU_SCALAR, any_length);
     hald_scorer_init(fast, w, hald_cpu_has_avx2() ? HALD_CPU_AVX2 : HALD_CPU_SCALAR, any_length);

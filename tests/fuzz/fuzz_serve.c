@@ -37,11 +37,7 @@ static void stop(void)
 
 static void start(void)
 {
-    hald_weights_t *w = calloc(1, sizeof *w);
-    FUZZ_CHECK(w != NULL);
-    for (int i = 0; i < HALD_N_HEXAMERS; i++)
-        for (int j = 0; j < HALD_N_REGIONS; j++)
-            w->w[i][j] = ((i * 7 + j * 3) % 89 - 44) / 16.0;
+    hald_weights_t *w = fuzz_weights_new(7, 3, 89, 16.0);
     hald_error_t err;
     hald_error_clear(&err);
     hald_serve_model_t *m = hald_serve_model_new(w, HALD_CPU_SCALAR, &err);

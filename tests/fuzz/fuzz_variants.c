@@ -36,20 +36,12 @@ static void genome_file(char *path, size_t cap)
     snprintf(path, cap, "%s", made);
 }
 
-typedef struct {
-    int rc;
-    hald_error_t err;
-    hald_variants_stats_t st;
-    char *text;
-    size_t len;
-} outcome_t;
-
 static void run(const hald_scan_tables_t *t, const char *genome, const char *vcf,
-                hald_variant_out_t format, int lenient, int threads, outcome_t *o)
+                hald_variant_out_t format, int lenient, int threads, fuzz_outcome_t *o,
+                hald_variants_stats_t *st)
 {
-    int fd = fuzz_memfd();
-    hald_sink_t *out = hald_sink_from_fd(fd, 0, "out", &o->err);
-    FUZZ_CHECK(out != NULL);
+    int fd;
+    hald_sink_t *out = fuzz_sink(&fd, o);
     hald_variants_opts_t vo;
     hald_variants_opts_init(&vo);
     vo.format = format;
@@ -57,24 +49,16 @@ static void run(const hald_scan_tables_t *t, const char *genome, const char *vcf
     hald_run_env_t env;
     hald_run_env_init(&env);
     env.threads = threads;
-    o->rc = hald_variants_run(t, &vo, genome, vcf, out, &env, &o->st, &o->err);
-    if (o->rc == HALD_OK)
-        o->rc = hald_sink_commit(out, &o->err);
-    else
-        hald_sink_abort(out);
-    o->text = fuzz_memfd_text(fd, &o->len);
-    close(fd);
+    o->rc = hald_variants_run(t, &vo, genome, vcf, out, &env, st, &o->err);
+    fuzz_sink_done(out, fd, o);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     hts_set_log_level(HTS_LOG_OFF); /* htslib's own words on bad lines: noise here */
-    hald_weights_t *w = calloc(1, sizeof *w);
+    hald_weights_t *w = fuzz_weights_new(7, 3, 101, 64.0);
     hald_scorer_t *scorer = malloc(sizeof *scorer);
-    FUZZ_CHECK(w && scorer);
-    for (int i = 0; i < HALD_N_HEXAMERS; i++)
-        for (int j = 0; j < HALD_N_REGIONS; j++)
-            w->w[i][j] = ((i * 7 + j * 3) % 101 - 50) / 64.0;
+    FUZZ_CHECK(scorer);
     hald_scorer_init(scorer, w, HALD_CPU_SCALAR, 0);
     hald_error_t err;
     hald_scan_tables_t *t = hald_scan_tables_new(scorer, &err);
@@ -84,9 +68,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     genome_file(genome, sizeof genome);
     fuzz_file("variants", data, size, vcf, sizeof vcf);
     int lenient = size % 2;
-    outcome_t tsv, ann;
-    run(t, genome, vcf, HALD_VARIANT_OUT_TSV, lenient, 1, &tsv);
-    run(t, genome, vcf, HALD_VARIANT_OUT_VCF, lenient, 3, &ann);
+    fuzz_outcome_t tsv, ann;
+    hald_variants_stats_t tsv_st, ann_st;
+    run(t, genome, vcf, HALD_VARIANT_OUT_TSV, lenient, 1, &tsv, &tsv_st);
+    run(t, genome, vcf, HALD_VARIANT_OUT_VCF, lenient, 3, &ann, &ann_st);
     unlink(vcf);
     if ((tsv.rc == HALD_OK) != (ann.rc == HALD_OK)) {
         fprintf(stderr, "tsv: %d %s\nvcf: %d %s\n", tsv.rc, tsv.err.msg, ann.rc, ann.err.msg);
@@ -96,8 +81,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t lines = 0;
         for (size_t i = 0; i < tsv.len; i++)
             lines += tsv.text[i] == '\n';
-        FUZZ_CHECK(lines == tsv.st.run.items + 1); /* the header, a row per site */
-        FUZZ_CHECK(tsv.st.run.items == ann.st.run.items && tsv.st.alleles == ann.st.alleles);
+        FUZZ_CHECK(lines == tsv_st.run.items + 1); /* the header, a row per site */
+        FUZZ_CHECK(tsv_st.run.items == ann_st.run.items && tsv_st.alleles == ann_st.alleles);
     } else {
         FUZZ_CHECK(strstr(tsv.err.msg, vcf) == tsv.err.msg || strstr(tsv.err.msg, genome));
     }
