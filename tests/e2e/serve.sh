@@ -35,8 +35,9 @@ stop_server() {
 trap '[ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$E2E_TMP"' EXIT
 wait_for() { for _ in $(seq 100); do [ -e "$1" ] && return; sleep 0.1; done; }
 get() { curl -s --unix-socket "$SOCK" "http://hald$1"; }
-# post URL FILE: the body, then a line "HTTP STATUS"
-post() { curl -s --unix-socket "$SOCK" --data-binary @"$2" -w 'HTTP %{http_code}\n' "http://hald$1"; }
+# ask URL FILE [CURL OPTION...]: the answer; post URL FILE: the answer, then a line "HTTP STATUS"
+ask() { curl -s --unix-socket "$SOCK" --data-binary @"$2" "${@:3}" "http://hald$1"; }
+post() { ask "$1" "$2" -w 'HTTP %{http_code}\n'; }
 
 printf 'weights = %s\n' "$HALD_WEIGHTS" >"$T/serve.conf"
 # The weights from the config file alone (HALD_WEIGHTS would override it),
@@ -47,20 +48,20 @@ sha=$("$H" weights | awk '$1 == "sha256" { print $2 }')
 check "/health gives the weights' sha256" bash -c "curl -s --unix-socket '$SOCK' http://hald/health | grep -q '\"weights_sha256\":\"$sha\"'"
 
 # Answers: the bytes hald score and hald pairs write.
-curl -s --unix-socket "$SOCK" --data-binary @"$T/w.fa" "http://hald/score?model=both" >"$T/r.tsv"
+ask "/score?model=both" "$T/w.fa" >"$T/r.tsv"
 check "POST /score?model=both is hald score -m both" cmp "$T/r.tsv" "$T/both.tsv"
-curl -s --unix-socket "$SOCK" --data-binary @"$T/w.fa" "http://hald/score" >"$T/r.tsv"
+ask "/score" "$T/w.fa" >"$T/r.tsv"
 check "POST /score is hald score (the mean model by default)" cmp "$T/r.tsv" "$T/mean.tsv"
-curl -s --unix-socket "$SOCK" --data-binary @"$T/w.fa" "http://hald/score?model=both&any_length=1" >"$T/r.tsv"
+ask "/score?model=both&any_length=1" "$T/w.fa" >"$T/r.tsv"
 check "any_length=1 is --any-length" cmp "$T/r.tsv" "$T/any.tsv"
 gzip -c "$T/w.fa" >"$T/w.fa.gz"
 zstd -q -c "$T/w.fa" >"$T/w.fa.zst"
 for z in gz zst; do
-    curl -s --unix-socket "$SOCK" --data-binary @"$T/w.fa.$z" "http://hald/score?model=both" >"$T/r.tsv"
+    ask "/score?model=both" "$T/w.fa.$z" >"$T/r.tsv"
     check "a .$z body is read by its magic bytes" cmp "$T/r.tsv" "$T/both.tsv"
 done
 check "every reference window matches windows.tsv" hald_tsvcmp "$VEC/windows.tsv" "$T/r.tsv" mean regions
-curl -s --unix-socket "$SOCK" --data-binary @"$VEC/pairs.tsv" "http://hald/pairs" >"$T/r.tsv"
+ask "/pairs" "$VEC/pairs.tsv" >"$T/r.tsv"
 check "POST /pairs is hald pairs" cmp "$T/r.tsv" "$T/pairs.out"
 check "16 clients at once, each answered exactly" \
     $CLIENT post "$SOCK" "/score?model=both" "$T/w.fa" --clients 16 --expect "$T/both.tsv"
@@ -167,13 +168,13 @@ bgzip -c "$T/v.vcf" >"$T/v.vcf.gz"
 "$H" variants -q --fasta "$G" --vcf "$T/v.vcf" -m mean --lenient >"$T/v.mean.tsv"
 check "a server with a genome starts" start_server --socket "$SOCK" --fasta "$G"
 check "the genome is held in memory" grep -q "1 sequences, 300000 bases held in memory" "$T/serve.log"
-curl -s --unix-socket "$SOCK" --data-binary @"$T/v.vcf" "http://hald/variants" >"$T/r.tsv"
+ask "/variants" "$T/v.vcf" >"$T/r.tsv"
 check "POST /variants is hald variants (TSV)" cmp "$T/r.tsv" "$T/v.tsv"
-curl -s --unix-socket "$SOCK" --data-binary @"$T/v.vcf.gz" "http://hald/variants?format=vcf" >"$T/r.vcf"
+ask "/variants?format=vcf" "$T/v.vcf.gz" >"$T/r.vcf"
 check "a bgzip VCF body, format=vcf: hald variants -O vcf" cmp "$T/r.vcf" "$T/v.out.vcf"
-curl -s --unix-socket "$SOCK" --data-binary @"$T/v.vcf" "http://hald/variants?model=mean&lenient=1" >"$T/r.tsv"
+ask "/variants?model=mean&lenient=1" "$T/v.vcf" >"$T/r.tsv"
 check "model and lenient are taken" cmp "$T/r.tsv" "$T/v.mean.tsv"
-curl -s --unix-socket "$SOCK" --data-binary @"$T/v.vcf" "http://hald/variants?format=bcf" >"$T/r.bcf"
+ask "/variants?format=bcf" "$T/v.vcf" >"$T/r.bcf"
 check "format=bcf is BCF bcftools reads, with the same HAL" \
     bash -c "diff <(bcftools query -f '%INFO/HAL\n' '$T/r.bcf') <(bcftools query -f '%INFO/HAL\n' '$T/v.out.vcf')"
 printf '##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nchr9\t5\t.\tA\tC\t.\t.\t.\n' >"$T/chr9.vcf"
@@ -196,9 +197,9 @@ for _ in $(seq 600); do curl -sf --unix-socket "$SOCK" http://hald/health >/dev/
 check "mpirun -n 2 hald serve starts, rank 0 listening" grep -q "1 scoring thread(s) per rank, 2 rank(s)" "$T/serve.log" || cat "$T/serve.log" "$T/mpirun.out"
 check "mpirun -n 2: 16 clients, the same bytes as hald score" \
     $CLIENT post "$SOCK" "/score?model=both" "$T/w40.fa" --clients 16 --expect "$T/w40.tsv"
-curl -s --unix-socket "$SOCK" --data-binary @"$VEC/pairs.tsv" "http://hald/pairs" >"$T/r.tsv"
+ask "/pairs" "$VEC/pairs.tsv" >"$T/r.tsv"
 check "mpirun -n 2: /pairs is hald pairs" cmp "$T/r.tsv" "$T/pairs.out"
-curl -s --unix-socket "$SOCK" --data-binary @"$T/v.vcf" "http://hald/variants?format=vcf" >"$T/r.vcf"
+ask "/variants?format=vcf" "$T/v.vcf" >"$T/r.vcf"
 check "mpirun -n 2: /variants is hald variants" cmp "$T/r.vcf" "$T/v.out.vcf"
 post /score "$T/garbage" >"$T/e.out"
 check "mpirun -n 2: a bad body is 400" grep -qz "binary data.*HTTP 400" "$T/e.out"
