@@ -28,6 +28,14 @@ typedef struct hald_progress {
 
 typedef void (*hald_progress_fn)(void *ctx, const hald_progress_t *p);
 
+/* What one rank of a run moved: input bytes it read from files, and MPI
+ * payload bytes it sent and received. */
+typedef struct hald_rank_io {
+    uint64_t read, sent, received;
+} hald_rank_io_t;
+
+typedef void (*hald_rank_io_fn)(void *ctx, int rank, const hald_rank_io_t *io);
+
 typedef struct hald_run_env {
     int threads;               /* worker threads of this process, >= 1 */
     hald_mpi_t *mpi;           /* the MPI job, or NULL: this process alone */
@@ -37,6 +45,10 @@ typedef struct hald_run_env {
      * releases them, so that the job can run again (hald serve); a file
      * run ends the whole job instead. */
     int recover;
+    /* Rank 0, at the end of a run on several ranks: each rank's traffic,
+     * in rank order (NULL: not wanted). */
+    hald_rank_io_fn rank_io;
+    void *rank_io_ctx;
 } hald_run_env_t;
 
 /* One thread, one process, no progress. */

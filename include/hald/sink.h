@@ -49,6 +49,15 @@ int hald_sink_seekable(const hald_sink_t *s);
 int hald_sink_pwrite(hald_sink_t *s, uint64_t off, const void *buf, size_t len,
                      hald_error_t *err);
 
+/* Output that other processes write (MPI ranks writing their results in
+ * place): before each write, divert(ctx, buf, len, at, err) may take the
+ * bytes — return 1, and the sink leaves a gap of len bytes at file offset
+ * `at` for them — or leave them (0), or fail (negative).  Only for a sink
+ * writing a temporary file; NULL turns it off. */
+typedef int (*hald_sink_divert_fn)(void *ctx, const void *buf, size_t len, uint64_t at,
+                                   hald_error_t *err);
+void hald_sink_set_divert(hald_sink_t *s, hald_sink_divert_fn fn, void *ctx);
+
 /* Flushes, closes and (for a temporary) renames into place.  Frees s,
  * whatever the outcome; on failure the temporary is removed. */
 int hald_sink_commit(hald_sink_t *s, hald_error_t *err);

@@ -258,6 +258,15 @@ static void show_progress(void *ctx, const hald_progress_t *p)
     fflush(stderr);
 }
 
+/* -v on several ranks: what each rank read and moved, so that the traffic
+ * through rank 0 can be checked. */
+static void show_rank_io(void *ctx, int rank, const hald_rank_io_t *io)
+{
+    cli_log(ctx, 2, "mpi", "rank %d: read %llu bytes, sent %llu bytes, received %llu bytes", rank,
+            (unsigned long long)io->read, (unsigned long long)io->sent,
+            (unsigned long long)io->received);
+}
+
 /* ---------------------------------------------------------------- jobs */
 
 /* Threads when --threads is not given: OMP_NUM_THREADS, as OpenMP
@@ -299,6 +308,10 @@ int cli_job_start(cli_ctx_t *c, const cli_settings_t *s, cli_job_t *job, hald_er
     if (job->rank == 0 && c->verbosity >= 1 && wanted) {
         job->env.progress = show_progress;
         job->env.progress_ctx = job;
+    }
+    if (job->rank == 0 && job->mpi && c->verbosity >= 2) {
+        job->env.rank_io = show_rank_io;
+        job->env.rank_io_ctx = c;
     }
     cli_log(c, 2, "main", "%d thread(s) on rank %d of %d", job->env.threads, job->rank,
             hald_mpi_size(job->mpi));

@@ -24,6 +24,9 @@ struct hald_sink {
     char *temp_path;  /* temporary, or NULL */
     char *buf;
     size_t len;
+    uint64_t at;      /* file offset of buf[0]: what was written or left as a gap */
+    hald_sink_divert_fn divert;
+    void *divert_ctx;
 };
 
 size_t hald_sink_buffer_size(void) { return SINK_BUFFER; }
@@ -244,22 +247,48 @@ hald_sink_t *hald_sink_from_fd(int fd, int owns_fd, const char *name, hald_error
 static int sink_flush(hald_sink_t *s, hald_error_t *err)
 {
     int rc = write_all(s->fd, s->buf, s->len, s->name, err);
+    s->at += s->len;
     s->len = 0;
     return rc;
+}
+
+void hald_sink_set_divert(hald_sink_t *s, hald_sink_divert_fn fn, void *ctx)
+{
+    s->divert = s->temp_path ? fn : NULL;
+    s->divert_ctx = ctx;
+}
+
+/* Bytes another process writes: a gap, skipped. */
+static int leave_gap(hald_sink_t *s, size_t len, hald_error_t *err)
+{
+    int rc = sink_flush(s, err);
+    if (rc != HALD_OK)
+        return rc;
+    if (lseek(s->fd, (off_t)len, SEEK_CUR) < 0)
+        return hald_error_set_errno(err, HALD_E_IO, errno, "%s: seek failed", s->name);
+    s->at += len;
+    return HALD_OK;
 }
 
 int hald_sink_write(hald_sink_t *s, const void *buf, size_t len, hald_error_t *err)
 {
     if (len == 0)
         return HALD_OK; /* an empty buffer may have no memory at all */
+    if (s->divert) {
+        int rc = s->divert(s->divert_ctx, buf, len, s->at + s->len, err);
+        if (rc != 0)
+            return rc < 0 ? rc : leave_gap(s, len, err);
+    }
     /* Large blocks (a batch of formatted rows) go straight out: copying
      * them into the buffer first would only cost a memcpy. */
     if (len >= SINK_DIRECT || s->len + len > SINK_BUFFER) {
         int rc = sink_flush(s, err);
         if (rc != HALD_OK)
             return rc;
-        if (len >= SINK_DIRECT)
+        if (len >= SINK_DIRECT) {
+            s->at += len;
             return write_all(s->fd, buf, len, s->name, err);
+        }
     }
     memcpy(s->buf + s->len, buf, len);
     s->len += len;

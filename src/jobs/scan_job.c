@@ -138,6 +138,17 @@ static void scan_work(const void *shared, void *unit, void *scratch)
         hald_bin_chunk_end(&g->base.out, chunk_at, g->base.items, g->base.out.len, err);
 }
 
+/* The writer needs nothing of a unit's output but its size and chunk
+ * heads: rows written whole, or binary sites without names (the blocker
+ * cuts those by count alone).  So the rank that made it writes it
+ * (runner/place.h). */
+static int scan_placeable(const void *shared, const void *unit)
+{
+    (void)unit;
+    const scan_shared_t *sh = shared;
+    return sh->out.format != HALD_SCAN_OUT_BIN || !sh->out.named;
+}
+
 /* ================================================================ writing */
 
 typedef struct scan_job {
@@ -194,6 +205,11 @@ static int scan_run(const hald_scan_tables_t *t, const hald_scan_opts_t *o, cons
         .scratch_size = sizeof(scratch_t),
         .scratch_bufs = 2,
         .bytes_in = scan_bytes_in,
+        .sink = out,
+        .placeable = scan_placeable,
+        .out_record_size = o->out.format == HALD_SCAN_OUT_BIN
+                               ? 16 + 8 * (size_t)hald_model_count(o->out.models)
+                               : 0,
     };
     memset(st, 0, sizeof *st);
     if (hald_mpi_rank(env->mpi) != 0)

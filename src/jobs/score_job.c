@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hald/binfmt.h"
 #include "../runner/runner.h"
 #include "../sources/record_source.h"
 
@@ -131,6 +132,43 @@ static int append_deferred(const score_shared_t *sh, const hald_batch_t *b, cons
     return HALD_OK;
 }
 
+/* Rows into the unit's output.  A packed unit's binary chunks are cut
+ * where the file's blocks begin (its records' global numbers are known),
+ * so that its output can be written in place without the writer reading
+ * a byte of it (runner/place.h). */
+static int format_rows(const score_shared_t *sh, hald_record_unit_t *rec, uint64_t first,
+                       const hald_batch_t *b, const double *scores, hald_error_t *err)
+{
+    size_t done = 0;
+    while (done < b->n) {
+        size_t n = b->n - done;
+        if (rec->aligned && sh->format.format == HALD_OUT_BIN) {
+            uint64_t global = rec->record_base + first + done;
+            uint64_t to_block = HALD_BIN_BLOCK_RECORDS - global % HALD_BIN_BLOCK_RECORDS;
+            if (to_block < n)
+                n = (size_t)to_block;
+        }
+        hald_score_rows_t rows = {n, scores + done * (size_t)sh->k, b->records + done, NULL, 0};
+        int rc = hald_score_format_rows(&sh->format, &rows, &rec->base.out, err);
+        if (rc != HALD_OK)
+            return rc;
+        done += n;
+    }
+    return HALD_OK;
+}
+
+/* Whether the writer needs nothing of the unit's output but its size (and
+ * chunk heads): rows written whole (TSV), or binary chunks already cut at
+ * blocks (format_rows). */
+static int score_placeable(const void *shared, const void *unit)
+{
+    const score_shared_t *sh = shared;
+    const score_unit_t *u = unit;
+    if (u->rec.keep_body || hald_recsrc_ids_deferred(&u->rec))
+        return 0;
+    return sh->format.format == HALD_OUT_TSV || u->rec.aligned;
+}
+
 /* Scores the batches of the open parser into u: rows (or deferred rows)
  * into its output, counts and the first NA into its fields. */
 static int score_batches(const score_shared_t *sh, scratch_t *s, int deferred, score_unit_t *u,
@@ -143,10 +181,10 @@ static int score_batches(const score_shared_t *sh, scratch_t *s, int deferred, s
             return rc;
         hald_score_batch(sh->scorer, sh->models, b, s->scores, s->why);
         tally(sh, b, s->why, u->rec.base.items, u);
+        uint64_t first = u->rec.base.items;
         u->rec.base.items += b->n;
-        hald_score_rows_t rows = {b->n, s->scores, b->records, NULL, 0};
         rc = deferred ? append_deferred(sh, b, s->scores, &u->rec.base.out, err)
-                      : hald_score_format_rows(&sh->format, &rows, &u->rec.base.out, err);
+                      : format_rows(sh, &u->rec, first, b, s->scores, err);
         if (rc != HALD_OK)
             return rc;
     }
@@ -328,6 +366,13 @@ static uint64_t score_bytes_in(const void *ctx)
     return hald_recsrc_bytes_in(((const score_job_t *)ctx)->src);
 }
 
+static uint64_t score_bytes_read(const void *shared, const void *ctx)
+{
+    const score_shared_t *sh = shared;
+    uint64_t own = sh->src.bytes_read ? __atomic_load_n(sh->src.bytes_read, __ATOMIC_RELAXED) : 0;
+    return own + (ctx ? hald_recsrc_bytes_read(((const score_job_t *)ctx)->src) : 0);
+}
+
 /* ================================================================ entry */
 
 /* Every rank: path or reader is the input (rank 0 only). */
@@ -343,8 +388,13 @@ static int score_run(const hald_scorer_t *scorer, const hald_score_opts_t *o, co
         .format = {o->out_format, o->models, scorer->any_length},
         .strict = o->strict,
         /* Without --any-length only "is it 160?" matters, so keep 161 bases. */
-        .src = {name, scorer->any_length ? o->max_length : HALD_WINDOW_LEN + 1},
+        .src = {name, scorer->any_length ? o->max_length : HALD_WINDOW_LEN + 1, -1, 0, NULL},
     };
+    /* On several ranks, each reads the packed frames it is dealt. */
+    int workers_read = hald_mpi_size(env->mpi) > 1 && path && !reader;
+    uint64_t frames_read = 0;
+    if (workers_read)
+        hald_recsrc_cfg_open(&sh.src, path, &frames_read);
     hald_job_t job = {
         .task = "score",
         .items_name = "records",
@@ -357,16 +407,23 @@ static int score_run(const hald_scorer_t *scorer, const hald_score_opts_t *o, co
         .scratch_new = scratch_new,
         .scratch_free = scratch_free,
         .bytes_in = score_bytes_in,
+        .bytes_read = score_bytes_read,
+        .sink = out,
+        .placeable = score_placeable,
+        .out_record_size = o->out_format == HALD_OUT_BIN ? 8 * (size_t)hald_model_count(o->models) : 0,
     };
     memset(stats, 0, sizeof *stats);
-    if (hald_mpi_rank(env->mpi) != 0)
-        return hald_runner_run(&job, env, stats, err);
+    if (hald_mpi_rank(env->mpi) != 0) {
+        int rc = hald_runner_run(&job, env, stats, err);
+        hald_recsrc_cfg_close(&sh.src);
+        return rc;
+    }
 
     score_job_t j;
     memset(&j, 0, sizeof j);
     j.sh = &sh;
     hald_unit_init(&SCORE_LAYOUT, &j.joined);
-    hald_recsrc_opts_t so = {o->format, o->shard_index, o->shard_count};
+    hald_recsrc_opts_t so = {o->format, o->shard_index, o->shard_count, workers_read};
     int rc = HALD_OK;
     if (!(j.scratch = scratch_new(&sh)))
         rc = hald_error_set(err, HALD_E_NOMEM, "out of memory");
@@ -382,6 +439,7 @@ static int score_run(const hald_scorer_t *scorer, const hald_score_opts_t *o, co
     }
     hald_score_writer_free(&j.writer);
     hald_recsrc_close(j.src);
+    hald_recsrc_cfg_close(&sh.src);
     scratch_free(j.scratch);
     hald_unit_free(&SCORE_LAYOUT, &j.joined);
     return rc;

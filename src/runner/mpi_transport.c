@@ -49,7 +49,11 @@ int hald_mpi_finish(hald_mpi_t *m) { return (void)m, HALD_OK; }
 #include <pthread.h>
 #include <time.h>
 
-enum { TAG_UNIT = 1, TAG_END = 2, TAG_RESULT = 3, TAG_ANNOUNCE = 4 };
+/* Rank 0 sends units, ends, orders and the output's path with any tag a
+ * rank's poll receives (MPI keeps one sender's messages in order when the
+ * receive matches any tag), so orders never overtake the end. */
+enum { TAG_UNIT = 1, TAG_END = 2, TAG_RESULT = 3, TAG_ANNOUNCE = 4, TAG_ORDERS = 5, TAG_OPEN = 6,
+       TAG_DONE = 7 };
 /* Sends in flight before a sender waits for some to complete: rank 0
  * may have a few units queued for every other rank (a unit waits in
  * flight until that rank has a free slot), so the number grows with the
@@ -69,6 +73,9 @@ struct hald_mpi {
     pthread_mutex_t lock;
     int n_pending;
     pending_t *pending;
+    uint64_t sent, received; /* payload bytes, under the lock */
+    MPI_File out;            /* output written in place, when out_open */
+    int out_open;
 };
 
 int hald_mpi_available(void) { return 1; }
@@ -169,6 +176,8 @@ static int post_send(hald_mpi_t *m, int dest, int tag, hald_buf_t *msg, hald_err
                           MPI_COMM_WORLD, &p->req) != MPI_SUCCESS)
                 rc = hald_error_set(err, HALD_E_IO, "MPI_Isend to rank %d failed", dest);
             p->used = rc == HALD_OK;
+            if (rc == HALD_OK)
+                m->sent += p->buf.len;
             pthread_mutex_unlock(&m->lock);
             return rc;
         }
@@ -197,6 +206,7 @@ static int try_recv(hald_mpi_t *m, int source, int tag, hald_buf_t *msg, int *ta
             rc = hald_error_set(err, HALD_E_IO, "MPI_Mrecv from rank %d failed", st.MPI_SOURCE);
         else {
             msg->len = (size_t)count;
+            m->received += (uint64_t)count;
             *tag_out = st.MPI_TAG;
             rc = 1;
         }
@@ -235,7 +245,141 @@ static int tp_poll_unit(void *ctx, hald_buf_t *msg, hald_error_t *err)
 {
     int tag = 0;
     int rc = try_recv(ctx, 0, -1, msg, &tag, err);
-    return rc == 1 && tag == TAG_END ? 2 : rc;
+    if (rc != 1)
+        return rc;
+    switch (tag) {
+    case TAG_UNIT:
+        return 1;
+    case TAG_END:
+        return 2;
+    case TAG_ORDERS:
+        return 3;
+    case TAG_OPEN:
+        return 4;
+    default:
+        return hald_error_set(err, HALD_E_IO, "MPI: a message with tag %d from rank 0 during a run",
+                              tag);
+    }
+}
+
+static int tp_send_open(void *ctx, const char *path, hald_error_t *err)
+{
+    hald_mpi_t *m = ctx;
+    hald_buf_t msg;
+    hald_buf_init(&msg);
+    for (int r = 1; r < m->size; r++) {
+        msg.len = 0;
+        int rc = hald_buf_append(&msg, path, strlen(path), err);
+        if (rc == HALD_OK)
+            rc = post_send(m, r, TAG_OPEN, &msg, err);
+        if (rc != HALD_OK) {
+            hald_buf_free(&msg);
+            return rc;
+        }
+    }
+    hald_buf_free(&msg);
+    return HALD_OK;
+}
+
+static int tp_send_orders(void *ctx, int rank, hald_buf_t *msg, hald_error_t *err)
+{
+    return post_send(ctx, rank, TAG_ORDERS, msg, err);
+}
+
+/* Each rank opens the file on its own (MPI_COMM_SELF): ranks join a run
+ * at different moments, and rank 0 created the file already.  MPI-IO
+ * rather than pwrite, so that file systems that need it (NFS) get their
+ * locking from ROMIO. */
+static int tp_out_open(void *ctx, const char *path, hald_error_t *err)
+{
+    hald_mpi_t *m = ctx;
+    pthread_mutex_lock(&m->lock);
+    int rc = HALD_OK;
+    if (m->out_open)
+        rc = hald_error_set(err, HALD_E_IO, "MPI: an output file is open already");
+    else if (MPI_File_open(MPI_COMM_SELF, path, MPI_MODE_WRONLY, MPI_INFO_NULL, &m->out) !=
+             MPI_SUCCESS)
+        rc = hald_error_set(err, HALD_E_IO, "%s: cannot open for writing (MPI_File_open); ranks "
+                            "write their results into the output file, so it must be on a file "
+                            "system every rank sees",
+                            path);
+    else
+        m->out_open = 1;
+    pthread_mutex_unlock(&m->lock);
+    return rc;
+}
+
+static int tp_out_write(void *ctx, uint64_t offset, const void *buf, size_t len, hald_error_t *err)
+{
+    hald_mpi_t *m = ctx;
+    const char *p = buf;
+    int rc = HALD_OK;
+    pthread_mutex_lock(&m->lock);
+    while (rc == HALD_OK && len > 0) {
+        int n = len > (size_t)(1 << 30) ? 1 << 30 : (int)len;
+        MPI_Status st;
+        int done = 0;
+        if (!m->out_open ||
+            MPI_File_write_at(m->out, (MPI_Offset)offset, p, n, MPI_BYTE, &st) != MPI_SUCCESS ||
+            MPI_Get_count(&st, MPI_BYTE, &done) != MPI_SUCCESS || done != n)
+            rc = hald_error_set(err, HALD_E_IO, "MPI_File_write_at of %d bytes at offset %llu failed",
+                                n, (unsigned long long)offset);
+        p += n, len -= (size_t)n, offset += (uint64_t)n;
+    }
+    pthread_mutex_unlock(&m->lock);
+    return rc;
+}
+
+static int tp_out_close(void *ctx, hald_error_t *err)
+{
+    hald_mpi_t *m = ctx;
+    pthread_mutex_lock(&m->lock);
+    int rc = HALD_OK;
+    /* Synced, as rank 0 syncs its part before the rename. */
+    if (m->out_open && MPI_File_sync(m->out) != MPI_SUCCESS)
+        rc = hald_error_set(err, HALD_E_IO, "MPI_File_sync of the output failed");
+    if (m->out_open && MPI_File_close(&m->out) != MPI_SUCCESS && rc == HALD_OK)
+        rc = hald_error_set(err, HALD_E_IO, "MPI_File_close of the output failed");
+    m->out_open = 0;
+    pthread_mutex_unlock(&m->lock);
+    return rc;
+}
+
+static int tp_send_done(void *ctx, const hald_rank_io_t *io, hald_error_t *err)
+{
+    hald_buf_t msg;
+    hald_buf_init(&msg);
+    uint64_t w[3] = {io->read, io->sent, io->received};
+    int rc = hald_buf_append(&msg, w, sizeof w, err);
+    if (rc == HALD_OK)
+        rc = post_send(ctx, 0, TAG_DONE, &msg, err);
+    hald_buf_free(&msg);
+    return rc;
+}
+
+static int tp_poll_done(void *ctx, int rank, hald_rank_io_t *io, hald_error_t *err)
+{
+    hald_buf_t msg;
+    hald_buf_init(&msg);
+    int tag, rc = try_recv(ctx, rank, TAG_DONE, &msg, &tag, err);
+    if (rc == 1 && msg.len != 24)
+        rc = hald_error_set(err, HALD_E_IO, "MPI: a malformed end report from rank %d", rank);
+    if (rc == 1) {
+        uint64_t w[3];
+        memcpy(w, msg.data, sizeof w);
+        *io = (hald_rank_io_t){w[0], w[1], w[2]};
+    }
+    hald_buf_free(&msg);
+    return rc;
+}
+
+static void tp_traffic(void *ctx, uint64_t *sent, uint64_t *received)
+{
+    hald_mpi_t *m = ctx;
+    pthread_mutex_lock(&m->lock);
+    *sent = m->sent;
+    *received = m->received;
+    pthread_mutex_unlock(&m->lock);
 }
 
 static int tp_send_result(void *ctx, hald_buf_t *msg, hald_error_t *err)
@@ -299,6 +443,14 @@ void hald_mpi_transport(hald_mpi_t *m, hald_transport_t *tp)
     tp->send_end = tp_send_end;
     tp->poll_unit = tp_poll_unit;
     tp->send_result = tp_send_result;
+    tp->send_open = tp_send_open;
+    tp->send_orders = tp_send_orders;
+    tp->out_open = tp_out_open;
+    tp->out_write = tp_out_write;
+    tp->out_close = tp_out_close;
+    tp->send_done = tp_send_done;
+    tp->poll_done = tp_poll_done;
+    tp->traffic = tp_traffic;
 }
 
 void hald_mpi_abort(hald_mpi_t *m, int code)

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "opipe.h"
+#include "place.h"
 
 void hald_run_env_init(hald_run_env_t *e)
 {
@@ -153,6 +154,10 @@ typedef struct driver {
     int ticking, stop;
     pthread_mutex_t tick_lock;
     pthread_cond_t tick_cond;
+    /* Output written in place by the ranks that made it. */
+    int in_place;
+    hald_place_plan_t plan;
+    uint64_t sent0, received0; /* the transport's counts when the run began */
 } driver_t;
 
 static void report(driver_t *d, int final)
@@ -250,8 +255,15 @@ static int driver_write(void *ctx, void *unit)
             hald_unit_decode(d->job->layout, &d->msg_in, unit, HALD_TO_WRITER, &d->write_err) != HALD_OK)
             return d->write_err.code;
         dealer_done(&d->dealer, u->rank);
+        if (u->held && !d->in_place)
+            return hald_error_set(&d->write_err, HALD_E_IO, "rank %d kept the output of unit %llu",
+                                  u->rank, (unsigned long long)u->seq);
+        if (u->held && hald_place_expand(&d->plan, u, &d->write_err) != HALD_OK)
+            return d->write_err.code;
     }
     int rc = d->job->take(d->job->ctx, unit, &d->write_err);
+    if (rc == HALD_OK && d->in_place)
+        rc = hald_place_flush(&d->plan, d->tp, &d->write_err);
     if (rc == HALD_OK && u->err.code != HALD_OK) {
         if (u->rank != 0)
             rc = hald_error_set(&d->write_err, u->err.code, "rank %d: %.*s", u->rank,
@@ -267,6 +279,50 @@ static int driver_write(void *ctx, void *unit)
         for (int k = 0; k < HALD_N_NA; k++)
             d->stats->na[m][k] += u->na[m][k];
     return HALD_OK;
+}
+
+/* Input bytes this process read from files. */
+static uint64_t bytes_read(const hald_job_t *job, const void *ctx)
+{
+    if (job->bytes_read)
+        return job->bytes_read(job->shared, ctx);
+    return ctx && job->bytes_in ? job->bytes_in(ctx) : 0;
+}
+
+static hald_rank_io_t traffic_since(const hald_transport_t *tp, uint64_t sent0, uint64_t received0)
+{
+    hald_rank_io_t io = {0, 0, 0};
+    if (tp->traffic) {
+        tp->traffic(tp->ctx, &io.sent, &io.received);
+        io.sent -= sent0;
+        io.received -= received0;
+    }
+    return io;
+}
+
+/* After the end: every other rank's report, which it sends once its part
+ * of the output is on disk; then, when wanted, each rank's traffic. */
+static int collect_done(driver_t *d, hald_error_t *err)
+{
+    const hald_transport_t *tp = d->tp;
+    hald_rank_io_t *io = calloc((size_t)tp->n_ranks, sizeof *io);
+    if (!io)
+        return hald_error_set(err, HALD_E_NOMEM, "out of memory");
+    int rc = HALD_OK;
+    for (int r = 1; rc == HALD_OK && r < tp->n_ranks; r++) {
+        int got;
+        while ((got = tp->poll_done(tp->ctx, r, &io[r], err)) == 0)
+            sched_yield();
+        rc = got < 0 ? got : HALD_OK;
+    }
+    if (rc == HALD_OK && d->env->rank_io) {
+        io[0] = traffic_since(tp, d->sent0, d->received0);
+        io[0].read = bytes_read(d->job, d->job->ctx);
+        for (int r = 0; r < tp->n_ranks; r++)
+            d->env->rank_io(d->env->rank_io_ctx, r, &io[r]);
+    }
+    free(io);
+    return rc;
 }
 
 /* After a failed run: every result the other ranks still owe, dropped,
@@ -285,7 +341,39 @@ static void recall(driver_t *d)
             else
                 sched_yield();
         }
-    (void)d->tp->send_end(d->tp->ctx, &err);
+    if (d->tp->send_end(d->tp->ctx, &err) == HALD_OK)
+        (void)collect_done(d, &err);
+}
+
+/* Output to a regular file on several ranks: the others write their own
+ * results into it (runner/place.h). */
+static int start_in_place(driver_t *d, hald_error_t *err)
+{
+    const hald_job_t *job = d->job;
+    const char *path = job->sink ? hald_sink_temp_path(job->sink) : NULL;
+    if (d->tp->n_ranks < 2 || !job->placeable || !path)
+        return HALD_OK;
+    int rc = hald_place_plan_init(&d->plan, d->tp->n_ranks, job->out_record_size, err);
+    d->in_place = rc == HALD_OK;
+    if (rc == HALD_OK)
+        rc = d->tp->send_open(d->tp->ctx, path, err);
+    if (rc == HALD_OK)
+        hald_sink_set_divert(job->sink, hald_place_divert, &d->plan);
+    return rc;
+}
+
+/* Once the writer has finished: the last orders, and every phantom
+ * written whole. */
+static int finish_in_place(driver_t *d, hald_error_t *err)
+{
+    if (!d->in_place)
+        return HALD_OK;
+    hald_sink_set_divert(d->job->sink, NULL, NULL);
+    int rc = hald_place_flush(&d->plan, d->tp, err);
+    if (rc == HALD_OK && hald_place_open(&d->plan))
+        rc = hald_error_set(err, HALD_E_IO, "the output of %zu unit(s) was never written",
+                            hald_place_open(&d->plan));
+    return rc;
 }
 
 static int drive(const hald_job_t *job, const hald_run_env_t *env, const hald_transport_t *tp,
@@ -305,7 +393,11 @@ static int drive(const hald_job_t *job, const hald_run_env_t *env, const hald_tr
                      HALD_SLOTS_PER_RANK * (size_t)(tp->n_ranks - 1);
     d.dealer.n_ranks = tp->n_ranks;
     d.dealer.in_flight = calloc((size_t)tp->n_ranks, sizeof *d.dealer.in_flight);
+    if (tp->n_ranks > 1 && tp->traffic)
+        tp->traffic(tp->ctx, &d.sent0, &d.received0);
     int rc = d.dealer.in_flight ? slots_new(&d.slots, job, n_slots, threads) : HALD_E_NOMEM;
+    if (rc == HALD_OK)
+        rc = start_in_place(&d, &d.read_err);
     if (rc == HALD_OK) {
         static const hald_opipe_steps_t steps = {driver_read, driver_work, driver_write};
         ticker_start(&d);
@@ -317,18 +409,26 @@ static int drive(const hald_job_t *job, const hald_run_env_t *env, const hald_tr
                                             : (hald_error_t){rc, "out of memory"};
     if (rc == HALD_OK && job->finish)
         rc = job->finish(job->ctx, stats, err);
+    if (rc == HALD_OK)
+        rc = finish_in_place(&d, err);
+    else if (d.in_place)
+        hald_sink_set_divert(job->sink, NULL, NULL);
     ticker_stop(&d);
     stats->seconds = now_seconds() - d.t0;
     stats->bytes_in = job->bytes_in ? job->bytes_in(job->ctx) : 0;
     __atomic_store_n(&d.items_done, stats->items, __ATOMIC_RELAXED);
     if (rc == HALD_OK && env->progress)
         report(&d, 1);
-    if (rc == HALD_OK && tp->n_ranks > 1)
+    if (rc == HALD_OK && tp->n_ranks > 1) {
         rc = tp->send_end(tp->ctx, err);
-    else if (rc != HALD_OK && tp->n_ranks > 1 && env->recover && d.dealer.in_flight)
+        if (rc == HALD_OK)
+            rc = collect_done(&d, err);
+    } else if (rc != HALD_OK && tp->n_ranks > 1 && env->recover && d.dealer.in_flight)
         recall(&d);
     slots_free(&d.slots);
     free(d.dealer.in_flight);
+    if (d.in_place)
+        hald_place_plan_free(&d.plan);
     hald_buf_free(&d.msg_out);
     hald_buf_free(&d.msg_in);
     return rc;
@@ -342,12 +442,28 @@ typedef struct follower {
     slots_t slots;
     hald_buf_t msg_in, msg_out;
     hald_error_t err;
+    int in_place;            /* rank 0 said where the output is */
+    hald_place_keep_t keep;  /* outputs this rank writes itself */
 } follower_t;
 
 static int follower_read(void *ctx, void *unit)
 {
     follower_t *f = ctx;
-    int rc = f->tp->poll_unit(f->tp->ctx, &f->msg_in, &f->err);
+    int rc;
+    for (;;) {
+        rc = f->tp->poll_unit(f->tp->ctx, &f->msg_in, &f->err);
+        if (rc == 3) { /* orders: write kept outputs into the file */
+            rc = hald_place_execute(&f->keep, &f->msg_in, f->tp, &f->err);
+        } else if (rc == 4) { /* the output file, before any unit */
+            f->msg_in.data[f->msg_in.len] = '\0'; /* try_recv left room */
+            rc = f->tp->out_open(f->tp->ctx, f->msg_in.data, &f->err);
+            f->in_place = rc == HALD_OK;
+        } else {
+            break;
+        }
+        if (rc != HALD_OK)
+            return rc;
+    }
     if (rc == 0)
         return HALD_OPIPE_AGAIN;
     if (rc == 2)
@@ -368,6 +484,12 @@ static void follower_work(void *ctx, void *unit, int worker)
 static int follower_write(void *ctx, void *unit)
 {
     follower_t *f = ctx;
+    const hald_job_t *job = f->job;
+    hald_unit_t *u = unit;
+    if (f->in_place && u->out.len && u->err.code == HALD_OK && job->placeable &&
+        job->placeable(job->shared, unit) &&
+        hald_place_hold(&f->keep, u, job->out_record_size, &f->err) != HALD_OK)
+        return f->err.code;
     int rc = hald_unit_encode(f->job->layout, unit, HALD_TO_WRITER, &f->msg_out, &f->err);
     return rc == HALD_OK ? f->tp->send_result(f->tp->ctx, &f->msg_out, &f->err) : rc;
 }
@@ -382,11 +504,31 @@ static int follow(const hald_job_t *job, int threads, const hald_transport_t *tp
     f.tp = tp;
     hald_error_clear(&f.err);
     size_t n_slots = HALD_SLOTS_PER_THREAD * (size_t)threads;
-    int rc = slots_new(&f.slots, job, n_slots, threads);
+    uint64_t sent0 = 0, received0 = 0;
+    if (tp->traffic)
+        tp->traffic(tp->ctx, &sent0, &received0);
+    int rc = hald_place_keep_init(&f.keep);
+    if (rc == HALD_OK)
+        rc = slots_new(&f.slots, job, n_slots, threads);
     if (rc == HALD_OK) {
         static const hald_opipe_steps_t steps = {follower_read, follower_work, follower_write};
         rc = hald_opipe_run(&steps, &f, f.slots.ptrs, n_slots, threads);
     }
+    /* Every order came before the end: nothing may be left to write. */
+    if (rc == HALD_OK && hald_place_kept(&f.keep))
+        rc = hald_error_set(&f.err, HALD_E_IO, "the output of %zu unit(s) was never placed",
+                            hald_place_kept(&f.keep));
+    if (f.in_place) {
+        hald_error_t close_err;
+        if (tp->out_close(tp->ctx, &close_err) != HALD_OK && rc == HALD_OK)
+            f.err = close_err, rc = close_err.code;
+    }
+    if (rc == HALD_OK) {
+        hald_rank_io_t io = traffic_since(tp, sent0, received0);
+        io.read = bytes_read(job, NULL);
+        rc = tp->send_done(tp->ctx, &io, &f.err);
+    }
+    hald_place_keep_free(&f.keep);
     slots_free(&f.slots);
     hald_buf_free(&f.msg_in);
     hald_buf_free(&f.msg_out);

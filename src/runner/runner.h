@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "hald/run.h"
+#include "hald/sink.h"
 #include "transport.h"
 #include "unit.h"
 
@@ -53,6 +54,19 @@ typedef struct hald_job {
      * input's size when known. */
     uint64_t (*bytes_in)(const void *ctx);
     uint64_t bytes_total;
+    /* Input bytes this process read from files, for -v (ctx is NULL on
+     * other ranks); NULL: bytes_in on rank 0, nothing elsewhere. */
+    uint64_t (*bytes_read)(const void *shared, const void *ctx);
+
+    /* Output written in place (runner/place.h) when the job runs on several
+     * ranks and its output is a regular file.  sink (rank 0): the output.
+     * placeable (any rank, after work): whether the writer needs nothing of
+     * this unit's output but its size and chunk heads; NULL: never.
+     * out_record_size: 0 when outputs are plain bytes, else the record
+     * size of their binary chunks. */
+    hald_sink_t *sink;
+    int (*placeable)(const void *shared, const void *unit);
+    size_t out_record_size;
 } hald_job_t;
 
 /* Units in flight per thread, and per other rank. */

@@ -9,6 +9,7 @@
 #include "hald/buf.h"
 #include "hald/error.h"
 #include "hald/mpi.h"
+#include "hald/run.h"
 
 typedef struct hald_transport {
     int n_ranks; /* including the caller */
@@ -27,6 +28,25 @@ typedef struct hald_transport {
     int (*poll_unit)(void *ctx, hald_buf_t *msg, hald_error_t *err);
     /* Other ranks: returns a serialised result to rank 0. */
     int (*send_result)(void *ctx, hald_buf_t *msg, hald_error_t *err);
+
+    /* Output written in place (runner/place.h).  Rank 0: tells every other
+     * rank the file to write into, and sends rank r a batch of orders (in
+     * order with its units: poll_unit gives 4 for the file's path, 3 for
+     * orders). */
+    int (*send_open)(void *ctx, const char *path, hald_error_t *err);
+    int (*send_orders)(void *ctx, int rank, hald_buf_t *msg, hald_error_t *err);
+    /* Other ranks: the output file, opened for writing at given offsets. */
+    int (*out_open)(void *ctx, const char *path, hald_error_t *err);
+    int (*out_write)(void *ctx, uint64_t offset, const void *buf, size_t len, hald_error_t *err);
+    int (*out_close)(void *ctx, hald_error_t *err);
+
+    /* Other ranks, after the end: what this rank read and moved, to rank
+     * 0, which waits for every rank's before it returns (so the output is
+     * complete on disk before it is renamed into place). */
+    int (*send_done)(void *ctx, const hald_rank_io_t *io, hald_error_t *err);
+    int (*poll_done)(void *ctx, int rank, hald_rank_io_t *io, hald_error_t *err);
+    /* MPI payload bytes this process has sent and received so far. */
+    void (*traffic)(void *ctx, uint64_t *sent, uint64_t *received);
 } hald_transport_t;
 
 /* The transport over an MPI job's ranks; *tp is left with n_ranks 1 when

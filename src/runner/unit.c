@@ -33,6 +33,7 @@ void hald_unit_reset(const hald_unit_layout_t *l, void *unit)
     u->items = 0;
     memset(u->na, 0, sizeof u->na);
     u->out.len = 0;
+    u->held = 0;
     for (size_t i = 0; i < l->n_fields; i++) {
         const hald_unit_field_t *f = &l->fields[i];
         if (f->kind == HALD_FIELD_BUF)
@@ -90,6 +91,8 @@ static int put_base(hald_unit_t *u, hald_field_dir_t dir, hald_buf_t *m, hald_er
         rc = put_bytes(m, u->err.msg, u->err.code == HALD_OK ? 0 : strlen(u->err.msg), err);
     if (rc == HALD_OK)
         rc = put_words(m, &u->items, 1, err);
+    if (rc == HALD_OK)
+        rc = put_words(m, &u->held, 1, err);
     return rc == HALD_OK ? put_words(m, &u->na[0][0], HALD_N_MODELS * HALD_N_NA, err) : rc;
 }
 
@@ -162,7 +165,8 @@ static int get_base(cursor_t *c, hald_unit_t *u, hald_field_dir_t dir)
     const char *msg;
     size_t n;
     if (get_words(c, &code, 1) != 0 || get_bytes(c, &msg, &n) != 0 ||
-        get_words(c, &u->items, 1) != 0 || get_words(c, &u->na[0][0], HALD_N_MODELS * HALD_N_NA) != 0)
+        get_words(c, &u->items, 1) != 0 || get_words(c, &u->held, 1) != 0 ||
+        get_words(c, &u->na[0][0], HALD_N_MODELS * HALD_N_NA) != 0)
         return -1;
     u->err.code = (hald_status_t)(int64_t)code;
     if (n >= sizeof u->err.msg)

@@ -27,6 +27,8 @@ typedef struct hald_unit {
     uint64_t items;          /* records, sites... the unit produced */
     uint64_t na[HALD_N_MODELS][HALD_N_NA]; /* unscorable items by model and reason */
     hald_buf_t out;          /* formatted output, written in order */
+    uint64_t held;           /* > 0: the worker holds the output, of this size,
+                              * and out is its skeleton (runner/place.h) */
 } hald_unit_t;
 
 typedef enum hald_field_kind {

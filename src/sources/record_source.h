@@ -50,6 +50,8 @@ typedef struct hald_record_unit {
     uint64_t in_offset;      /* frames: compressed offset, for messages */
     uint64_t index_records;  /* packed: the frame's records and lines as its */
     uint64_t index_lines;    /* index entry says, checked against the parse */
+    uint64_t read_size;      /* > 0: input is empty, and the worker reads this
+                              * many compressed bytes at in_offset itself */
     hald_buf_t input;        /* text, or compressed frames (the bulk) */
     /* back to the writer */
     uint64_t has_start;      /* a record starts inside the text */
@@ -69,6 +71,7 @@ typedef struct hald_record_unit {
     HALD_UNIT_U64(type, member.in_offset, HALD_TO_WORKER),                \
     HALD_UNIT_U64(type, member.index_records, HALD_TO_WORKER),            \
     HALD_UNIT_U64(type, member.index_lines, HALD_TO_WORKER),              \
+    HALD_UNIT_U64(type, member.read_size, HALD_TO_WORKER),                \
     HALD_UNIT_BUF(type, member.input, HALD_TO_WORKER),                    \
     HALD_UNIT_U64(type, member.has_start, HALD_TO_WRITER),                \
     HALD_UNIT_U64(type, member.nl_body, HALD_TO_WRITER),                  \
@@ -83,6 +86,9 @@ typedef struct hald_recsrc_opts {
     hald_format_t format;    /* AUTO: from the first non-blank byte */
     uint64_t shard_index;    /* --shard I/N of a packed input (0-based I) */
     uint64_t shard_count;    /* 0: the whole input */
+    /* Packed input: deal frame numbers, not frame bytes; whoever works on
+     * a unit reads its frame (every rank opens the file: hald_recsrc_cfg_t). */
+    int workers_read;
 } hald_recsrc_opts_t;
 
 typedef struct hald_recsrc hald_recsrc_t;
@@ -104,6 +110,9 @@ const char *hald_recsrc_name(const hald_recsrc_t *s);
  * this shard (else 0). */
 uint64_t hald_recsrc_bytes_in(const hald_recsrc_t *s);
 uint64_t hald_recsrc_bytes_total(const hald_recsrc_t *s);
+/* Input bytes the source itself read from the file (not the frames
+ * workers read). */
+uint64_t hald_recsrc_bytes_read(const hald_recsrc_t *s);
 /* The next unit (reset by the caller): 1, 0 at the end, or negative. */
 int hald_recsrc_next(hald_recsrc_t *s, hald_record_unit_t *u, hald_error_t *err);
 
@@ -133,7 +142,17 @@ hald_format_t hald_recsrc_format(const hald_recsrc_t *s);
 typedef struct hald_recsrc_cfg {
     const char *input_name;  /* for messages */
     uint64_t max_stored;     /* bases kept per record (see hald_parser_opts_t) */
+    /* The input as this rank opened it, for frames it reads itself
+     * (hald_recsrc_cfg_open); fd -1 with open_errno when it could not. */
+    int fd, open_errno;
+    uint64_t *bytes_read;    /* atomic: compressed bytes this rank read so */
 } hald_recsrc_cfg_t;
+
+/* Every rank of a run on several ranks opens the input itself, for the
+ * packed frames it is dealt (a failure is reported with the first such
+ * frame); cfg_close closes it. */
+void hald_recsrc_cfg_open(hald_recsrc_cfg_t *cfg, const char *path, uint64_t *bytes_read);
+void hald_recsrc_cfg_close(hald_recsrc_cfg_t *cfg);
 
 /* A worker thread's memory, kept from unit to unit. */
 typedef struct hald_recsrc_work hald_recsrc_work_t;

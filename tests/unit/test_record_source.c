@@ -121,10 +121,14 @@ static void globalise(const hald_buf_t *local, uint64_t record_base, uint64_t li
     }
 }
 
-/* Runs the source as a job would, on one thread, into out. */
-static void run_source(hald_recsrc_t *src, hald_buf_t *out)
+/* Runs the source as a job would, on one thread, into out; path: the
+ * worker reads the packed frames it is dealt from it. */
+static void run_source(hald_recsrc_t *src, const char *path, hald_buf_t *out)
 {
-    hald_recsrc_cfg_t cfg = {"x", 161};
+    uint64_t frames_read = 0;
+    hald_recsrc_cfg_t cfg = {"x", 161, -1, 0, NULL};
+    if (path)
+        hald_recsrc_cfg_open(&cfg, path, &frames_read);
     hald_recsrc_work_t *w = hald_recsrc_work_new(), *join = hald_recsrc_work_new();
     hald_record_unit_t u;
     memset(&u, 0, sizeof u);
@@ -153,7 +157,7 @@ static void run_source(hald_recsrc_t *src, hald_buf_t *out)
             assert_int_equal(hald_recsrc_join_end(src, &u, n_body, &err), HALD_OK);
         }
         u.input.len = u.head.len = u.tail.len = u.body.len = 0;
-        u.has_start = u.nl_body = u.keep_body = u.aligned = u.frames = 0;
+        u.has_start = u.nl_body = u.keep_body = u.aligned = u.frames = u.read_size = 0;
     }
     assert_int_equal(rc, 0);
     /* The last carried records. */
@@ -171,11 +175,18 @@ static void run_source(hald_recsrc_t *src, hald_buf_t *out)
     hald_buf_free(&u.body);
     hald_recsrc_work_free(w);
     hald_recsrc_work_free(join);
+    /* Dealt by number: the worker read every frame, the source none. */
+    if (path)
+        assert_int_equal(frames_read + hald_recsrc_bytes_read(src), hald_recsrc_bytes_total(src));
+    if (path && strcmp(hald_recsrc_kind(src), "packed") == 0)
+        assert_int_equal(hald_recsrc_bytes_read(src), 0);
+    hald_recsrc_cfg_close(&cfg);
 }
 
-static void check_file(const char *path, const char *kind, const hald_buf_t *want, uint64_t size)
+static void check_file_as(const char *path, const char *kind, const hald_buf_t *want, uint64_t size,
+                          int workers_read)
 {
-    hald_recsrc_opts_t o = {HALD_FORMAT_AUTO, 0, 0};
+    hald_recsrc_opts_t o = {HALD_FORMAT_AUTO, 0, 0, workers_read};
     hald_error_t err;
     hald_recsrc_t *src = hald_recsrc_open(path, &o, &err);
     assert_non_null(src);
@@ -184,7 +195,7 @@ static void check_file(const char *path, const char *kind, const hald_buf_t *wan
         assert_int_equal(hald_recsrc_bytes_total(src), size);
     hald_buf_t got;
     hald_buf_init(&got);
-    run_source(src, &got);
+    run_source(src, workers_read ? path : NULL, &got);
     if (hald_recsrc_bytes_in(src) != hald_recsrc_bytes_total(src))
         fail_msg("%s (%s): %llu input bytes counted of %llu", path, kind,
                  (unsigned long long)hald_recsrc_bytes_in(src),
@@ -199,6 +210,13 @@ static void check_file(const char *path, const char *kind, const hald_buf_t *wan
     }
     hald_buf_free(&got);
     hald_recsrc_close(src);
+}
+
+/* Read by the source, and dealt by number (as on several ranks). */
+static void check_file(const char *path, const char *kind, const hald_buf_t *want, uint64_t size)
+{
+    check_file_as(path, kind, want, size, 0);
+    check_file_as(path, kind, want, size, 1);
 }
 
 static void every_form(hald_format_t fmt)
@@ -250,13 +268,13 @@ static void every_form(hald_format_t fmt)
 
     /* An open reader is a stream, not closed by the source. */
     r = hald_reader_from_memory(z, zn, "socket", &err);
-    hald_recsrc_opts_t o = {HALD_FORMAT_AUTO, 0, 0};
+    hald_recsrc_opts_t o = {HALD_FORMAT_AUTO, 0, 0, 0};
     hald_recsrc_t *src = hald_recsrc_open_reader(r, &o, &err);
     assert_non_null(src);
     assert_string_equal(hald_recsrc_kind(src), "stream");
     hald_buf_t got;
     hald_buf_init(&got);
-    run_source(src, &got);
+    run_source(src, NULL, &got);
     assert_int_equal(got.len, want.len);
     assert_memory_equal(got.data, want.data, want.len);
     hald_recsrc_close(src);
@@ -292,7 +310,7 @@ static void test_shard_needs_packed(void **state)
     char path[256];
     snprintf(path, sizeof path, "%s/small.fa", dir);
     write_file(path, ">a\nACGT\n", 8);
-    hald_recsrc_opts_t o = {HALD_FORMAT_AUTO, 0, 3};
+    hald_recsrc_opts_t o = {HALD_FORMAT_AUTO, 0, 3, 0};
     hald_error_t err;
     assert_null(hald_recsrc_open(path, &o, &err));
     assert_int_equal(err.code, HALD_E_USAGE);
@@ -355,11 +373,11 @@ static void test_index_counts_checked(void **state)
     write_file(path, file, n);
     free(file);
 
-    hald_recsrc_opts_t o = {HALD_FORMAT_AUTO, 0, 0};
+    hald_recsrc_opts_t o = {HALD_FORMAT_AUTO, 0, 0, 0};
     hald_recsrc_t *src = hald_recsrc_open(path, &o, &err);
     assert_non_null(src);
     assert_string_equal(hald_recsrc_kind(src), "packed");
-    hald_recsrc_cfg_t cfg = {"x", 161};
+    hald_recsrc_cfg_t cfg = {"x", 161, -1, 0, NULL};
     hald_recsrc_work_t *w = hald_recsrc_work_new();
     hald_record_unit_t u;
     memset(&u, 0, sizeof u);
