@@ -30,6 +30,8 @@ typedef struct hald_pack_opts {
     size_t frame_size;    /* text per frame, at least (but the last); 1 .. HALD_PACK_MAX_FRAME */
     int level;            /* zstd level */
     hald_format_t format; /* AUTO: from the first non-blank byte, as the parser does */
+    int genome;           /* a FASTA genome for hald scan: frames cut at line ends and
+                           * before headers, with each frame's place and context */
 } hald_pack_opts_t;
 
 /* 4 MiB frames, level 3, AUTO. */
@@ -63,12 +65,41 @@ typedef struct hald_pack_frame {
     uint64_t first_line;   /* 1-based line number of its first line */
 } hald_pack_frame_t;
 
+/* Genome mode (hald pack --genome): where each frame's bases lie, and the
+ * bases around them that a scan of the frame alone needs. */
+#define HALD_PACK_LEFT 80  /* = HALD_SCAN_LEFT */
+#define HALD_PACK_RIGHT 82 /* = HALD_SCAN_RIGHT */
+
+typedef struct hald_pack_seq {
+    uint64_t length;       /* bases */
+    const char *name;      /* first word of the header, NUL-terminated */
+} hald_pack_seq_t;
+
+typedef struct hald_pack_gframe {
+    uint64_t seq;          /* 0-based sequence the frame's bases belong to */
+    uint64_t first_base;   /* 0-based position of its first base in the sequence */
+    uint64_t bases;
+    uint64_t bases_before;           /* in all frames before it (for --shard) */
+    uint32_t left_len, right_len;    /* context, clipped to the sequence */
+    char left[HALD_PACK_LEFT];       /* the bases just before first_base */
+    char right[HALD_PACK_RIGHT];     /* and just after its last base */
+} hald_pack_gframe_t;
+
+typedef struct hald_pack_genome {
+    uint64_t n_seqs;
+    hald_pack_seq_t *seqs;
+    hald_pack_gframe_t *frames;      /* one per data frame */
+    uint64_t total_bases;
+    char *names;                     /* the names' memory */
+} hald_pack_genome_t;
+
 typedef struct hald_pack_index {
     hald_format_t format; /* FASTA, FASTQ or LINES, never AUTO */
     uint64_t n_frames;
     hald_pack_frame_t *frames;
     uint64_t total_records;
     uint64_t total_bytes; /* decoded text */
+    hald_pack_genome_t *genome; /* genome mode (format FASTA), else NULL */
 } hald_pack_index_t;
 
 /* Reads the index of a packed file from an open regular file (pread: the
@@ -91,6 +122,10 @@ void hald_pack_index_free(hald_pack_index_t *idx);
  * part, and parts may be empty when n exceeds the frames. */
 void hald_pack_shard(const hald_pack_index_t *idx, uint64_t i, uint64_t n,
                      uint64_t *first, uint64_t *last);
+
+/* The same for a genome, balanced by bases. */
+void hald_pack_shard_bases(const hald_pack_index_t *idx, uint64_t i, uint64_t n,
+                           uint64_t *first, uint64_t *last);
 
 #ifdef __cplusplus
 }

@@ -34,6 +34,8 @@ typedef struct hald_scan_opts {
     const char *region;         /* NULL: the whole genome; else "chr", "chr:beg-end" or
                                  * "chr:beg" (1-based, inclusive): only sites starting there,
                                  * read through the FASTA's index (.fai, and .gzi for bgzip) */
+    uint64_t shard_index;       /* --shard I/N of a genome packed with hald pack --genome */
+    uint64_t shard_count;       /* (0-based I); 0: the whole genome */
 } hald_scan_opts_t;
 
 void hald_scan_opts_init(hald_scan_opts_t *o);

@@ -332,7 +332,11 @@ int cli_open_output(const cli_job_t *job, const char *in, const char *path, int 
     hald_sink_t *s = hald_sink_open(path, err);
     if (!s)
         return err->code;
-    if (binary && hald_sink_is_tty(s)) {
+    /* Under mpirun every rank's stdout is a pseudo-terminal that mpirun
+     * copies, raw, to its own stdout, which may well be a file: only
+     * without a launcher does a terminal mean a person's screen. */
+    int launched = getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK") || getenv("PMI_RANK");
+    if (binary && hald_sink_is_tty(s) && !launched) {
         hald_sink_abort(s);
         return hald_error_set(err, HALD_E_USAGE, "refusing to write binary output to a terminal (use --out)");
     }

@@ -145,9 +145,10 @@ const cli_option_t CLI_OPTIONS[] = {
          "score the mean model on windows of any length (regions stays 160 nt)"),
     NUMBER("max-length", 0, "N", "256M", CMD_SCORE | CMD_PAIRS | CMD_SERVE, "Input", max_length, 1, UINT64_MAX,
            "a positive size such as 1M", "under --any-length, longer records are NA"),
-    VALUE("shard", 0, "I/N", NULL, CMD_SCORE, "Input", shard_index, parse_shard,
+    VALUE("shard", 0, "I/N", NULL, CMD_SCORE | CMD_SCAN, "Input", shard_index, parse_shard,
           "I/N with 1 <= I <= N, e.g. 3/16",
-          "only the I-th of N record-balanced parts (1-based I) of a packed input"),
+          "only the I-th of N parts (1-based I) of a packed input, balanced by records (score) or "
+          "by bases (scan of a genome packed with hald pack --genome)"),
     VALUE("fasta", 0, "FILE", NULL, CMD_VARIANTS, "Input", fasta, parse_string, NULL,
           "genome FASTA: plain, gzip, bgzip or zstd (random access when bgzip or plain with a .fai "
           "and, for bgzip, a .gzi beside it)"),
@@ -182,7 +183,7 @@ const cli_option_t CLI_OPTIONS[] = {
     FLAG("strict", 0, CMD_SCORE, "Model", strict, "the first unscorable record is an error"),
     FLAG("strict", 0, CMD_PAIRS, "Model", strict, "the first unscorable window is an error"),
     /* Output */
-    VALUE("out", 'o', "PATH", "-", CMD_SCORE | CMD_SCAN | CMD_VIEW | CMD_PAIRS | CMD_VARIANTS, "Output", out, parse_string, NULL,
+    VALUE("out", 'o', "PATH", "-", CMD_SCORE | CMD_SCAN | CMD_VIEW | CMD_PAIRS | CMD_VARIANTS | CMD_MERGE, "Output", out, parse_string, NULL,
           "output; '-' is stdout; files are written under a temporary name and renamed when complete"),
     VALUE("out", 'o', "PATH", NULL, CMD_PACK, "Output", out, parse_string, NULL,
           "the packed file (written atomically)"),
@@ -198,6 +199,9 @@ const cli_option_t CLI_OPTIONS[] = {
     NUMBER("frame-size", 0, "N", "4M", CMD_PACK, "Output", frame_size, 1, UINT64_C(256) << 20,
            "1 to 256M, e.g. 4M", "decoded bytes per frame, K/M/G suffixes"),
     NUMBER("level", 'l', "N", "3", CMD_PACK, "Output", level, 1, 22, "1 to 22", "zstd level"),
+    FLAG("genome", 0, CMD_PACK, "Output", genome,
+         "pack a FASTA genome for hald scan: frames end at line ends and before headers, and "
+         "record where their bases lie, so that ranks and --shard scan frames on their own"),
     /* Serve */
     VALUE("socket", 0, "PATH", NULL, CMD_SERVE, "Serve", socket, parse_string, NULL,
           "listen on this Unix socket, created mode 0600 (curl --unix-socket PATH)"),
@@ -286,6 +290,14 @@ const cli_command_t CLI_COMMANDS[] = {
      "where the value comes from: the built-in default, /etc/hald/hald.conf, "
      "$XDG_CONFIG_HOME/hald/hald.conf, --config FILE or a HALD_* variable.  Exit 1 if a "
      "file or variable has an unknown key or a bad value."},
+    {"merge", CMD_MERGE, "[options] [--out FILE] PART...",
+     "join the parts of a sharded run (--shard I/N) into the one run's output",
+     "Writes the parts that hald score or hald scan wrote with --shard I/N --out PART, in shard "
+     "order whatever the order given, as exactly the bytes one run over the whole input writes: "
+     "TSV with its header once, BED, or binary with its records cut into blocks again.  Each "
+     "part's manifest (PART.hald-part) must say it is a shard of the same run; a shard missing "
+     "or given twice, or a part changed since it was written, is an error and nothing is "
+     "written.  See docs/hald-merge.md."},
     {"weights", CMD_WEIGHTS, "[--weights FILE]", "show which weights table is used and its sha256",
      "Prints the weights file a run would load, its sha256 and whether it is the published HAL "
      "table; exit 1 if it cannot be loaded."},
@@ -491,6 +503,11 @@ int cli_parse(const cli_command_t *cmd, int argc, char **argv, cli_settings_t *s
     if (s->help) {
         cli_print_help(stdout, cmd);
         return 0;
+    }
+    if (cmd->bit == CMD_MERGE) { /* PART...: any number of operands */
+        s->operands = argv + optind;
+        s->n_operands = (size_t)(argc - optind);
+        return -1;
     }
     /* One input: --in, or the one operand (which counts as --in given). */
     if (optind < argc && !cli_given(s, cmd, "in")) {

@@ -34,9 +34,10 @@ enum {
     CMD_VARIANTS = 1u << 6,
     CMD_CONFIG = 1u << 7,
     CMD_SERVE = 1u << 8,
-    CMD_ALL = (1u << 9) - 1,
+    CMD_MERGE = 1u << 9,
+    CMD_ALL = (1u << 10) - 1,
     /* long-running: threads, progress */
-    CMD_RUNS = CMD_SCORE | CMD_SCAN | CMD_VIEW | CMD_PACK | CMD_PAIRS | CMD_VARIANTS,
+    CMD_RUNS = CMD_SCORE | CMD_SCAN | CMD_VIEW | CMD_PACK | CMD_PAIRS | CMD_VARIANTS | CMD_MERGE,
     CMD_MODELS = CMD_SCORE | CMD_SCAN | CMD_PAIRS | CMD_VARIANTS | CMD_SERVE /* load the weights */
 };
 
@@ -56,7 +57,7 @@ typedef struct cli_settings {
     hald_scan_out_t scan_out;
     hald_cpu_t cpu;
     char strand;
-    int any_length, strict, progress;
+    int any_length, strict, progress, genome;
     uint64_t threads;          /* 0: $OMP_NUM_THREADS, else the cores available */
     uint64_t max_length, chunk_size, frame_size, level;
     uint64_t shard_index, shard_count; /* 0-based index; count 0: no shard */
@@ -65,6 +66,8 @@ typedef struct cli_settings {
     int help, version;
     uint64_t given;            /* bit i: option row i was on the command line */
     const char *config;        /* --config FILE */
+    char **operands;           /* hald merge: its PART operands */
+    size_t n_operands;
     /* Where each row's value came from: its text as given (NULL: unset),
      * the layer (cli_origin_t) and, for a file, which one and the line. */
     const char *text[64];

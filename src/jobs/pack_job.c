@@ -17,12 +17,14 @@
 #include "../io/le.h"
 #include "../runner/runner.h"
 #include "../sources/packed_format.h"
+#include "../sources/packed_genome.h"
 
 void hald_pack_opts_init(hald_pack_opts_t *o)
 {
     o->frame_size = (size_t)4 << 20;
     o->level = 3;
     o->format = HALD_FORMAT_AUTO;
+    o->genome = 0;
 }
 
 static int check_opts(const hald_pack_opts_t *o, hald_error_t *err)
@@ -42,16 +44,26 @@ typedef struct pack_unit {
     hald_unit_t base;        /* out: the compressed frame */
     hald_buf_t text;         /* the frame's text (the bulk) */
     uint64_t format;
+    uint64_t genome;         /* a genome's frame: summarise its bases too */
     uint64_t records, newlines;
     uint64_t dsize;          /* rank 0 keeps it: the text has gone to a worker */
+    /* a genome's frame, for the genome section */
+    uint64_t bases;
+    hald_buf_t name;         /* empty: the frame continues a sequence */
+    hald_buf_t head, tail;   /* its first 82 and last 80 bases */
 } pack_unit_t;
 
 static const hald_unit_field_t PACK_FIELDS[] = {
     HALD_UNIT_BUF(pack_unit_t, text, HALD_TO_WORKER),
     HALD_UNIT_U64(pack_unit_t, format, HALD_TO_WORKER),
+    HALD_UNIT_U64(pack_unit_t, genome, HALD_TO_WORKER),
     HALD_UNIT_U64(pack_unit_t, records, HALD_TO_WRITER),
     HALD_UNIT_U64(pack_unit_t, newlines, HALD_TO_WRITER),
     HALD_UNIT_U64(pack_unit_t, dsize, HALD_KEEP),
+    HALD_UNIT_U64(pack_unit_t, bases, HALD_TO_WRITER),
+    HALD_UNIT_BUF(pack_unit_t, name, HALD_TO_WRITER),
+    HALD_UNIT_BUF(pack_unit_t, head, HALD_TO_WRITER),
+    HALD_UNIT_BUF(pack_unit_t, tail, HALD_TO_WRITER),
 };
 
 static const hald_unit_layout_t PACK_LAYOUT = {
@@ -62,6 +74,7 @@ static const hald_unit_layout_t PACK_LAYOUT = {
 typedef struct pack_shared {
     int level;
     const char *name;        /* the output, for messages */
+    const char *input;       /* the input, for messages */
 } pack_shared_t;
 
 /* ================================================================ work */
@@ -80,34 +93,71 @@ static int zstd_fail(const pack_shared_t *sh, size_t code, hald_error_t *err)
                           ZSTD_getErrorName(code));
 }
 
-/* A thread's compression context: content size and checksum in every
- * frame, so readers size their buffers from the header and catch
- * corruption per frame. */
-static void *cctx_new(const void *shared)
+/* A thread's memory: a compression context with content size and
+ * checksum in every frame, so readers size their buffers from the header
+ * and catch corruption per frame; and a genome frame's bases. */
+typedef struct scratch {
+    ZSTD_CCtx *cctx;
+    hald_buf_t bases;
+} scratch_t;
+
+static void scratch_free(void *p)
 {
-    const pack_shared_t *sh = shared;
-    ZSTD_CCtx *c = ZSTD_createCCtx();
-    if (c && (ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, sh->level)) ||
-              ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, 1)) ||
-              ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1)))) {
-        ZSTD_freeCCtx(c);
-        c = NULL;
-    }
-    return c;
+    scratch_t *s = p;
+    if (!s)
+        return;
+    ZSTD_freeCCtx(s->cctx);
+    hald_buf_free(&s->bases);
+    free(s);
 }
 
-static void cctx_free(void *c) { ZSTD_freeCCtx(c); }
+static void *scratch_new(const void *shared)
+{
+    const pack_shared_t *sh = shared;
+    scratch_t *s = calloc(1, sizeof *s);
+    ZSTD_CCtx *c = s ? (s->cctx = ZSTD_createCCtx()) : NULL;
+    if (!c || ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, sh->level)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, 1)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1))) {
+        scratch_free(s);
+        s = NULL;
+    }
+    return s;
+}
+
+/* A genome frame's place in its sequence is settled by the writer, in
+ * order; the worker says what it holds. */
+static int summarise_bases(const pack_shared_t *sh, pack_unit_t *u, scratch_t *s,
+                           hald_error_t *err)
+{
+    int has_header;
+    int rc = hald_genome_frame_bases(u->text.data ? u->text.data : "", u->text.len, sh->input,
+                                     &s->bases, &u->name, &has_header, err);
+    if (rc != HALD_OK)
+        return rc;
+    u->bases = s->bases.len;
+    size_t h = s->bases.len < HALD_PACK_RIGHT ? s->bases.len : HALD_PACK_RIGHT;
+    size_t t = s->bases.len < HALD_PACK_LEFT ? s->bases.len : HALD_PACK_LEFT;
+    u->records = (uint64_t)has_header;
+    if (hald_buf_append(&u->head, s->bases.data, h, err) != HALD_OK ||
+        hald_buf_append(&u->tail, hald_buf_end(&s->bases) - t, t, err) != HALD_OK)
+        return err->code;
+    return HALD_OK;
+}
 
 static void pack_work(const void *shared, void *unit, void *scratch)
 {
     const pack_shared_t *sh = shared;
     pack_unit_t *u = unit;
-    ZSTD_CCtx *cctx = scratch;
+    scratch_t *s = scratch;
+    ZSTD_CCtx *cctx = s->cctx;
     hald_error_t *err = &u->base.err;
     const char *text = u->text.data ? u->text.data : "";
     size_t n = u->text.len;
     u->records = hald_recstart_count((hald_format_t)u->format, text, n);
     u->newlines = count_newlines(text, n);
+    if (u->genome && summarise_bases(sh, u, s, err) != HALD_OK)
+        return;
     size_t r = ZSTD_CCtx_reset(cctx, ZSTD_reset_session_only);
     if (!ZSTD_isError(r))
         r = ZSTD_CCtx_setPledgedSrcSize(cctx, n);
@@ -140,6 +190,7 @@ typedef struct cutter {
     hald_reader_t *in;
     size_t frame_size;
     hald_format_t fmt;
+    int genome;
     const char *name;        /* the input, for messages */
     char *buf;               /* pending text is buf[pos, len) */
     size_t pos, len, cap;
@@ -153,7 +204,8 @@ static int cutter_init(cutter_t *c, hald_reader_t *in, const hald_pack_opts_t *o
     memset(c, 0, sizeof *c);
     c->in = in;
     c->frame_size = o->frame_size;
-    c->fmt = o->format;
+    c->fmt = o->genome ? HALD_FORMAT_FASTA : o->format;
+    c->genome = o->genome;
     c->name = hald_reader_name(in);
     /* Twice the frame size lets one read serve a whole frame plus the
      * lookahead that finds its end; a longer record grows the buffer. */
@@ -230,17 +282,64 @@ static int cut(cutter_t *c, size_t n, pack_unit_t *u, hald_error_t *err)
     return 1;
 }
 
+/* Where a genome frame of the pending text p[0, n) ends: before the next
+ * header line; else after the first line end at or after `size` bytes;
+ * inside a sequence line that runs past 2 × size bytes, at 2 × size.  So a
+ * frame never holds two sequences' bases, and a one-line chromosome still
+ * gives frames of bounded size.  n + 1: more text is needed to tell. */
+static size_t genome_cut(const char *p, size_t n, size_t size, int eof)
+{
+    size_t a = 0, wide = 2 * size;
+    if (n > 0 && p[0] == '>') { /* a header is never cut */
+        const char *nl = memchr(p, '\n', n);
+        if (!nl)
+            return eof ? n : n + 1;
+        a = (size_t)(nl - p) + 1;
+        if (a >= size)
+            return a;
+    }
+    for (;;) {
+        if (a == n)
+            return eof ? n : n + 1;
+        if (a > 0 && p[a] == '>')
+            return a;
+        const char *nl = memchr(p + a, '\n', n - a);
+        size_t end = nl ? (size_t)(nl - p) + 1 : n;
+        if (end > wide || (!nl && n >= wide)) {
+            /* Inside a sequence line; never just before a '>' there, which
+             * would read as a header at the start of the next frame. */
+            size_t at = wide;
+            while (at < n && p[at] == '>')
+                at++;
+            return at < n || eof ? at : n + 1;
+        }
+        if (!nl)
+            return eof ? n : n + 1;
+        if (end >= size)
+            return end;
+        a = end;
+    }
+}
+
 /* The next frame: 1, 0 at the end of the input, or negative. */
 static int cutter_next(cutter_t *c, pack_unit_t *u, hald_error_t *err)
 {
     for (;;) {
         size_t pend = c->len - c->pos;
-        if (c->fmt != HALD_FORMAT_AUTO) {
+        if (c->genome) {
+            size_t at = genome_cut(c->buf + c->pos, pend, c->frame_size, c->eof);
+            if (at == 0)
+                return 0;
+            if (at <= pend) {
+                u->genome = 1;
+                return cut(c, at, u, err);
+            }
+        } else if (c->fmt != HALD_FORMAT_AUTO) {
             size_t at = hald_recstart_next(c->fmt, c->buf + c->pos, pend, c->frame_size);
             if (at < pend)
                 return cut(c, at, u, err);
         }
-        if (c->eof)
+        if (c->eof && !c->genome)
             return pend ? cut(c, pend, u, err) : 0;
         int rc = c->pos == 0 && c->len == c->cap ? grow(c, err) : HALD_OK;
         if (rc == HALD_OK)
@@ -265,6 +364,7 @@ typedef struct pack_job {
     size_t n, fcap;
     uint64_t off;            /* bytes written so far */
     uint64_t records, lines;
+    hald_genome_builder_t genome; /* genome mode: each frame's place */
 } pack_job_t;
 
 static int out_write(pack_job_t *j, const void *p, size_t n, hald_error_t *err)
@@ -312,6 +412,11 @@ static int pack_take(void *ctx, void *unit, hald_error_t *err)
                            .newlines = u->newlines, .first_record = j->records,
                            .first_line = 1 + j->lines};
     int rc = push_frame(j, &f, err);
+    if (rc == HALD_OK && j->cut.genome) {
+        hald_gframe_summary_t g = {u->name.len > 0, u->name.data, u->name.len, u->bases,
+                                   u->head.data, u->tail.data};
+        rc = hald_genome_builder_add(&j->genome, &g, j->cut.name, err);
+    }
     if (rc == HALD_OK)
         rc = out_write(j, u->base.out.data, u->base.out.len, err);
     j->records += u->records;
@@ -335,7 +440,7 @@ static int write_index(pack_job_t *j, hald_error_t *err)
     hald_put_le32(h + 4, (uint32_t)(IDX_HEAD + (uint64_t)j->n * IDX_ENTRY + IDX_CRC));
     memcpy(h + 8, IDX_MAGIC, 8);
     hald_put_le32(h + 16, IDX_VERSION);
-    hald_put_le32(h + 20, (uint32_t)j->cut.fmt);
+    hald_put_le32(h + 20, j->cut.genome ? IDX_FORMAT_GENOME : (uint32_t)j->cut.fmt);
     hald_put_le64(h + 24, j->n);
     uint32_t crc = hald_packed_crc(0, h + SKIP_HEAD, IDX_HEAD);
     int rc = out_write(j, h, sizeof h, err);
@@ -379,7 +484,17 @@ static int pack_finish(void *ctx, hald_run_stats_t *stats, hald_error_t *err)
     /* Empty (or blank) input: the format is still to be settled. */
     if (j->cut.fmt == HALD_FORMAT_AUTO)
         j->cut.fmt = HALD_FORMAT_LINES;
-    int rc = write_index(j, err);
+    int rc = HALD_OK;
+    if (j->cut.genome) { /* between the data frames and the index */
+        hald_buf_t section;
+        hald_buf_init(&section);
+        rc = hald_genome_builder_encode(&j->genome, &section, err);
+        if (rc == HALD_OK)
+            rc = out_write(j, section.data, section.len, err);
+        hald_buf_free(&section);
+    }
+    if (rc == HALD_OK)
+        rc = write_index(j, err);
     return rc == HALD_OK ? write_seek_table(j, err) : rc;
 }
 
@@ -397,7 +512,7 @@ static int pack_job(hald_reader_t *in, uint64_t in_size, hald_sink_t *out, const
     int rc = check_opts(o, err);
     if (rc != HALD_OK)
         return rc;
-    pack_shared_t sh = {o->level, out ? hald_sink_name(out) : "pack"};
+    pack_shared_t sh = {o->level, out ? hald_sink_name(out) : "pack", in ? hald_reader_name(in) : "input"};
     hald_job_t job = {
         .task = "pack",
         .items_name = "records",
@@ -407,8 +522,8 @@ static int pack_job(hald_reader_t *in, uint64_t in_size, hald_sink_t *out, const
         .work = pack_work,
         .take = pack_take,
         .finish = pack_finish,
-        .scratch_new = cctx_new,
-        .scratch_free = cctx_free,
+        .scratch_new = scratch_new,
+        .scratch_free = scratch_free,
         .bytes_in = pack_bytes_in,
         .bytes_total = in_size,
     };
@@ -433,6 +548,7 @@ static int pack_job(hald_reader_t *in, uint64_t in_size, hald_sink_t *out, const
     }
     free(j.cut.buf);
     free(j.frames);
+    hald_genome_builder_free(&j.genome);
     return rc;
 }
 

@@ -40,6 +40,7 @@ typedef struct scan_shared {
     hald_site_format_t out;  /* named exactly when there is a site list */
     const hald_sites_t *sites;
     const char *input_name;
+    hald_genome_cfg_t src;   /* for packed frames this rank reads */
 } scan_shared_t;
 
 /* ================================================================ work */
@@ -48,11 +49,34 @@ typedef struct scan_shared {
  * are still in the cache when formatted. */
 #define SITE_BLOCK 16384
 
-/* A thread's memory: buffers only, made and freed by the runner. */
+/* A thread's memory. */
 typedef struct scratch {
     hald_buf_t sites;        /* hald_scan_site_t */
     hald_buf_t names;        /* const char *, with a site list */
+    hald_genome_work_t *frames; /* reading packed frames */
 } scratch_t;
+
+static void scratch_free(void *p)
+{
+    scratch_t *s = p;
+    if (!s)
+        return;
+    hald_buf_free(&s->sites);
+    hald_buf_free(&s->names);
+    hald_genome_work_free(s->frames);
+    free(s);
+}
+
+static void *scratch_new(const void *shared)
+{
+    (void)shared;
+    scratch_t *s = calloc(1, sizeof *s);
+    if (s && !(s->frames = hald_genome_work_new())) {
+        free(s);
+        s = NULL;
+    }
+    return s;
+}
 
 static void count_sites(scan_unit_t *u, const hald_scan_site_t *s, size_t n)
 {
@@ -106,6 +130,8 @@ static void scan_work(const void *shared, void *unit, void *scratch)
     scratch_t *s = scratch;
     hald_genome_unit_t *g = &u->g;
     hald_error_t *err = &g->base.err;
+    if (g->read_size && hald_genome_read_frame(&sh->src, g, s->frames, err) != HALD_OK)
+        return;
     if (sh->sites) {
         listed_sites(sh, u, s, err);
         return;
@@ -184,6 +210,13 @@ static uint64_t scan_bytes_in(const void *ctx)
     return hald_genome_bytes_in(((const scan_job_t *)ctx)->src);
 }
 
+static uint64_t scan_bytes_read(const void *shared, const void *ctx)
+{
+    const scan_shared_t *sh = shared;
+    uint64_t own = sh->src.bytes_read ? __atomic_load_n(sh->src.bytes_read, __ATOMIC_RELAXED) : 0;
+    return own + (ctx ? hald_genome_bytes_read(((const scan_job_t *)ctx)->src) : 0);
+}
+
 /* ================================================================ entry */
 
 static int scan_run(const hald_scan_tables_t *t, const hald_scan_opts_t *o, const char *path,
@@ -191,8 +224,12 @@ static int scan_run(const hald_scan_tables_t *t, const hald_scan_opts_t *o, cons
                     hald_scan_stats_t *st, hald_error_t *err)
 {
     const char *name = reader ? hald_reader_name(reader) : path && strcmp(path, "-") == 0 ? "stdin" : path;
-    scan_shared_t sh = {t, o->out, o->sites, name};
+    scan_shared_t sh = {t, o->out, o->sites, name, {name, -1, 0, NULL}};
     sh.out.named = o->sites != NULL;
+    /* Every rank may be dealt packed frames to read. */
+    uint64_t frames_read = 0;
+    if (path && !reader && !o->region && !o->sites)
+        hald_genome_cfg_open(&sh.src, path, &frames_read);
     hald_job_t job = {
         .task = "scan",
         .items_name = "sites",
@@ -202,9 +239,10 @@ static int scan_run(const hald_scan_tables_t *t, const hald_scan_opts_t *o, cons
         .work = scan_work,
         .take = scan_take,
         .finish = scan_finish,
-        .scratch_size = sizeof(scratch_t),
-        .scratch_bufs = 2,
+        .scratch_new = scratch_new,
+        .scratch_free = scratch_free,
         .bytes_in = scan_bytes_in,
+        .bytes_read = scan_bytes_read,
         .sink = out,
         .placeable = scan_placeable,
         .out_record_size = o->out.format == HALD_SCAN_OUT_BIN
@@ -212,8 +250,11 @@ static int scan_run(const hald_scan_tables_t *t, const hald_scan_opts_t *o, cons
                                : 0,
     };
     memset(st, 0, sizeof *st);
-    if (hald_mpi_rank(env->mpi) != 0)
-        return hald_runner_run(&job, env, &st->run, err);
+    if (hald_mpi_rank(env->mpi) != 0) {
+        int rc = hald_runner_run(&job, env, &st->run, err);
+        hald_genome_cfg_close(&sh.src);
+        return rc;
+    }
 
     scan_job_t j;
     memset(&j, 0, sizeof j);
@@ -221,11 +262,17 @@ static int scan_run(const hald_scan_tables_t *t, const hald_scan_opts_t *o, cons
     if (o->region && reader)
         rc = hald_error_set(err, HALD_E_USAGE, "--region %s: %s is a stream; a region needs a FASTA "
                             "file with an index", o->region, name);
+    else if (o->region && o->shard_count)
+        rc = hald_error_set(err, HALD_E_USAGE, "--region and --shard: choose one");
     else if (o->region)
         j.src = hald_genome_open_region(path, o->region, o->chunk, o->sites, err);
+    else if (reader && o->shard_count)
+        rc = hald_error_set(err, HALD_E_USAGE, "--shard: %s is a stream; a shard needs a genome "
+                            "packed with hald pack --genome", name);
     else
         j.src = reader ? hald_genome_open_reader(reader, o->chunk, o->sites, err)
-                       : hald_genome_open(path, o->chunk, o->sites, err);
+                       : hald_genome_open(path, o->chunk, o->sites, o->shard_index,
+                                          o->shard_count, err);
     if (rc == HALD_OK && !j.src)
         rc = err->code;
     if (rc == HALD_OK)
@@ -246,6 +293,7 @@ static int scan_run(const hald_scan_tables_t *t, const hald_scan_opts_t *o, cons
     st->not_written = j.not_written;
     hald_site_writer_free(&j.writer);
     hald_genome_close(j.src);
+    hald_genome_cfg_close(&sh.src);
     return rc;
 }
 

@@ -389,8 +389,13 @@ static int drive(const hald_job_t *job, const hald_run_env_t *env, const hald_tr
     hald_error_clear(&d.read_err);
     hald_error_clear(&d.write_err);
     int threads = env->threads > 0 ? env->threads : 1;
+    /* The ring holds units in input order: rank 0's own sit between those
+     * in flight elsewhere, and while one rank's 6 are out, rank 0 works
+     * through about as many.  Without room for them rank 0 did a third of
+     * the work on 2 ranks instead of half. */
     size_t n_slots = HALD_SLOTS_PER_THREAD * (size_t)threads +
-                     HALD_SLOTS_PER_RANK * (size_t)(tp->n_ranks - 1);
+                     HALD_SLOTS_PER_RANK * (size_t)(tp->n_ranks - 1) +
+                     (tp->n_ranks > 1 ? HALD_SLOTS_PER_RANK : 0);
     d.dealer.n_ranks = tp->n_ranks;
     d.dealer.in_flight = calloc((size_t)tp->n_ranks, sizeof *d.dealer.in_flight);
     if (tp->n_ranks > 1 && tp->traffic)

@@ -1,14 +1,21 @@
 /* The genome source: FASTA sequences cut into overlapping chunks of sites. */
 #include "genome_source.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
 
 #include "hald/fastastream.h"
 #include "hald/reader.h"
 #include "hald/scan.h"
 #include "hald/scan_run.h"
+#include "hald/pack.h"
 #include "genome_fetch.h"
+#include "packed_genome.h"
 #include "region.h"
 
 struct hald_genome_src {
@@ -38,6 +45,10 @@ struct hald_genome_src {
      * time (no reader, no stream); its starts [rg_beg, rg_end). */
     hald_genome_fetch_t *fetch;
     uint64_t rg_beg, rg_end, rg_len;
+    /* A packed genome: a frame per unit, read by the worker. */
+    hald_pack_index_t idx;
+    int packed;
+    uint64_t next_frame, end_frame;
 };
 
 static uint64_t name_hash(const char *p, size_t n)
@@ -108,11 +119,58 @@ static hald_genome_src_t *genome_new(hald_reader_t *r, int owns, uint64_t chunk,
     return g;
 }
 
-hald_genome_src_t *hald_genome_open(const char *path, uint64_t chunk, hald_sites_t *sites,
-                                    hald_error_t *err)
+/* A genome packed with hald pack --genome: 1 when path is one (the index
+ * read into idx), 0 when not, negative when its index is damaged. */
+static int packed_genome(const char *path, hald_pack_index_t *idx, hald_error_t *err)
 {
+    struct stat st;
+    if (strcmp(path, "-") == 0 || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0; /* the reader says why */
+    int rc = hald_pack_index_read(fd, path, idx, err);
+    close(fd);
+    if (rc < 0)
+        return rc;
+    if (rc == HALD_OK && idx->genome)
+        return 1;
+    hald_pack_index_free(idx);
+    return 0;
+}
+
+hald_genome_src_t *hald_genome_open(const char *path, uint64_t chunk, hald_sites_t *sites,
+                                    uint64_t shard_index, uint64_t shard_count, hald_error_t *err)
+{
+    hald_pack_index_t idx;
+    memset(&idx, 0, sizeof idx);
+    /* With a site list the genome is read as a stream: a packed genome
+     * is a plain multi-frame zstd file too. */
+    int packed = sites ? 0 : packed_genome(path, &idx, err);
+    if (packed < 0)
+        return NULL;
+    if (!packed && shard_count) {
+        hald_error_set(err, HALD_E_USAGE, "%s: --shard needs a genome packed with hald pack "
+                       "--genome%s", path, sites ? " (and no --sites or --gtf)" : "");
+        return NULL;
+    }
     hald_reader_t *r = hald_reader_open(path, err);
-    return r ? genome_new(r, 1, chunk, sites, err) : NULL;
+    hald_genome_src_t *g = r ? genome_new(r, 1, chunk, sites, err) : NULL;
+    if (!g) {
+        hald_pack_index_free(&idx);
+        return NULL;
+    }
+    if (packed) {
+        g->packed = 1;
+        g->idx = idx;
+        g->end_frame = idx.n_frames;
+        if (shard_count)
+            hald_pack_shard_bases(&g->idx, shard_index, shard_count, &g->next_frame, &g->end_frame);
+        g->bytes_total = 0;
+        for (uint64_t k = g->next_frame; k < g->end_frame; k++)
+            g->bytes_total += g->idx.frames[k].csize;
+    }
+    return g;
 }
 
 hald_genome_src_t *hald_genome_open_reader(hald_reader_t *r, uint64_t chunk, hald_sites_t *sites,
@@ -134,7 +192,15 @@ void hald_genome_close(hald_genome_src_t *g)
     hald_buf_free(&g->seen_names);
     free(g->seen);
     free(g->first_repeated);
+    hald_pack_index_free(&g->idx);
     free(g);
+}
+
+const char *hald_genome_kind(const hald_genome_src_t *g) { return g->packed ? "packed" : "stream"; }
+
+uint64_t hald_genome_bytes_read(const hald_genome_src_t *g)
+{
+    return g->packed ? 0 : hald_genome_bytes_in(g);
 }
 
 const char *hald_genome_name(const hald_genome_src_t *g)
@@ -410,11 +476,66 @@ static int region_next(hald_genome_src_t *g, hald_genome_unit_t *u, hald_error_t
     return 0;
 }
 
+/* ================================================================ packed */
+
+/* A sequence met in a packed genome: counted, and its name checked. */
+static int packed_sequence(hald_genome_src_t *g, uint64_t seq, hald_error_t *err)
+{
+    const char *name = g->idx.genome->seqs[seq].name;
+    g->sequences++;
+    int rc = note_name(g, name, strlen(name), err);
+    if (rc < 0)
+        return rc;
+    if (rc == 1 && g->repeated++ == 0 && !(g->first_repeated = strdup(name)))
+        return hald_error_set(err, HALD_E_NOMEM, "out of memory");
+    return HALD_OK;
+}
+
+/* The next frame with bases: its place and context from the index, its
+ * bases read by the worker.  1, or 0 after the last frame. */
+static int packed_next(hald_genome_src_t *g, hald_genome_unit_t *u, hald_error_t *err)
+{
+    const hald_pack_genome_t *gen = g->idx.genome;
+    while (g->next_frame < g->end_frame) {
+        uint64_t k = g->next_frame++;
+        const hald_pack_frame_t *fr = &g->idx.frames[k];
+        const hald_pack_gframe_t *f = &gen->frames[k];
+        __atomic_add_fetch(&g->bytes_in, fr->csize, __ATOMIC_RELAXED);
+        /* A shard that starts inside a sequence has it too. */
+        if (f->seq != UINT64_MAX && (int64_t)f->seq != g->chrom_index) {
+            int rc = packed_sequence(g, f->seq, err);
+            if (rc != HALD_OK)
+                return rc;
+            g->chrom_index = (int64_t)f->seq;
+        }
+        if (f->bases == 0)
+            continue;
+        const hald_pack_seq_t *sq = &gen->seqs[f->seq];
+        g->bases_total += f->bases;
+        u->chrom_index = f->seq;
+        u->seq_len = sq->length;
+        u->s_lo = f->first_base;
+        u->s_hi = f->first_base + f->bases;
+        u->b0 = f->first_base - f->left_len;
+        u->read_size = fr->csize;
+        u->in_offset = fr->offset;
+        u->left_len = f->left_len;
+        if (hald_buf_append(&u->context, f->left, f->left_len, err) != HALD_OK ||
+            hald_buf_append(&u->context, f->right, f->right_len, err) != HALD_OK ||
+            hald_buf_append(&u->chrom, sq->name, strlen(sq->name) + 1, err) != HALD_OK)
+            return err->code;
+        return 1;
+    }
+    return 0;
+}
+
 int hald_genome_next(hald_genome_src_t *g, hald_genome_unit_t *u, hald_error_t *err)
 {
     int rc;
     if (g->fetch)
         return region_next(g, u, err);
+    if (g->packed)
+        return packed_next(g, u, err);
     for (;;) {
         if (!g->active) {
             rc = next_sequence(g, err);
@@ -428,4 +549,109 @@ int hald_genome_next(hald_genome_src_t *g, hald_genome_unit_t *u, hald_error_t *
     }
     __atomic_store_n(&g->bytes_in, hald_fasta_bytes_in(g->fasta), __ATOMIC_RELAXED);
     return rc;
+}
+
+/* ================================================================ workers */
+
+struct hald_genome_work {
+    ZSTD_DCtx *dctx;
+    hald_buf_t frame, text, name;
+};
+
+hald_genome_work_t *hald_genome_work_new(void) { return calloc(1, sizeof(hald_genome_work_t)); }
+
+void hald_genome_work_free(hald_genome_work_t *w)
+{
+    if (!w)
+        return;
+    ZSTD_freeDCtx(w->dctx);
+    hald_buf_free(&w->frame);
+    hald_buf_free(&w->text);
+    hald_buf_free(&w->name);
+    free(w);
+}
+
+void hald_genome_cfg_open(hald_genome_cfg_t *cfg, const char *path, uint64_t *bytes_read)
+{
+    cfg->bytes_read = bytes_read;
+    cfg->fd = path && strcmp(path, "-") != 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    cfg->open_errno = cfg->fd < 0 ? (path && strcmp(path, "-") != 0 ? errno : EBADF) : 0;
+}
+
+void hald_genome_cfg_close(hald_genome_cfg_t *cfg)
+{
+    if (cfg->fd >= 0)
+        close(cfg->fd);
+    cfg->fd = -1;
+}
+
+static int read_frame(const hald_genome_cfg_t *cfg, const hald_genome_unit_t *u, hald_buf_t *dst,
+                      hald_error_t *err)
+{
+    if (cfg->fd < 0)
+        return hald_error_set_errno(err, HALD_E_IO, cfg->open_errno,
+                                    "%s: cannot open (every rank reads the frames of a packed "
+                                    "genome it is dealt, so it must be on a file system all ranks "
+                                    "see)", cfg->input_name);
+    dst->len = 0;
+    char *p = hald_buf_reserve(dst, (size_t)u->read_size, err);
+    if (!p)
+        return err->code;
+    for (uint64_t got = 0; got < u->read_size;) {
+        ssize_t n = pread(cfg->fd, p + got, (size_t)(u->read_size - got), (off_t)(u->in_offset + got));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return hald_error_set_errno(err, HALD_E_IO, errno, "%s: read failed", cfg->input_name);
+        if (n == 0)
+            return hald_error_set(err, HALD_E_INPUT, "%s: frame at offset %llu is cut short",
+                                  cfg->input_name, (unsigned long long)u->in_offset);
+        got += (uint64_t)n;
+    }
+    dst->len = (size_t)u->read_size;
+    if (cfg->bytes_read)
+        __atomic_add_fetch(cfg->bytes_read, u->read_size, __ATOMIC_RELAXED);
+    return HALD_OK;
+}
+
+int hald_genome_read_frame(const hald_genome_cfg_t *cfg, hald_genome_unit_t *u, hald_genome_work_t *w,
+                     hald_error_t *err)
+{
+    if (read_frame(cfg, u, &w->frame, err) != HALD_OK)
+        return err->code;
+    if (!w->dctx && !(w->dctx = ZSTD_createDCtx()))
+        return hald_error_set(err, HALD_E_NOMEM, "%s: out of memory", cfg->input_name);
+    /* The index checked the frame's declared size against its own. */
+    unsigned long long size = ZSTD_getFrameContentSize(w->frame.data, w->frame.len);
+    if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR || size > HALD_PACK_MAX_FRAME)
+        return hald_error_set(err, HALD_E_INPUT, "%s: zstd frame at offset %llu: no valid size",
+                              cfg->input_name, (unsigned long long)u->in_offset);
+    w->text.len = 0;
+    if (!hald_buf_reserve(&w->text, (size_t)size, err))
+        return err->code;
+    size_t n = ZSTD_decompressDCtx(w->dctx, w->text.data, (size_t)size, w->frame.data, w->frame.len);
+    if (ZSTD_isError(n) || n != size)
+        return hald_error_set(err, HALD_E_INPUT, "%s: zstd frame at offset %llu: %s",
+                              cfg->input_name, (unsigned long long)u->in_offset,
+                              ZSTD_isError(n) ? ZSTD_getErrorName(n) : "shorter than it says");
+    w->text.len = n;
+    /* Bases: the left context, the frame's own, the right context. */
+    u->bases.len = 0;
+    if (hald_buf_append(&u->bases, u->context.data, (size_t)u->left_len, err) != HALD_OK)
+        return err->code;
+    int has_header; /* the compressed frame's memory takes the frame's bases */
+    int rc = hald_genome_frame_bases(w->text.data, w->text.len, cfg->input_name, &w->frame,
+                                     &w->name, &has_header, err);
+    if (rc != HALD_OK)
+        return rc;
+    if (w->frame.len != u->s_hi - u->s_lo)
+        return hald_error_set(err, HALD_E_INPUT, "%s: frame at offset %llu holds %zu bases but "
+                              "the packed index says %llu (a damaged file: pack it again)",
+                              cfg->input_name, (unsigned long long)u->in_offset, w->frame.len,
+                              (unsigned long long)(u->s_hi - u->s_lo));
+    if (hald_buf_append(&u->bases, w->frame.data, w->frame.len, err) != HALD_OK ||
+        hald_buf_append(&u->bases, u->context.data + u->left_len,
+                        u->context.len - (size_t)u->left_len, err) != HALD_OK)
+        return err->code;
+    return HALD_OK;
 }

@@ -24,6 +24,11 @@ typedef struct hald_genome_unit {
     uint64_t b0;             /* position of bases[0] */
     uint64_t s_lo, s_hi;     /* site starts of the unit */
     uint64_t site_lo, site_hi; /* with a site list: the range of its sites */
+    /* A packed genome's frame, read by whoever works on it: bases is
+     * empty, and context holds the index's bases before (left_len of
+     * them) and after the frame. */
+    uint64_t read_size, in_offset, left_len;
+    hald_buf_t context;
     hald_buf_t chrom;        /* the sequence's name, with its NUL */
     hald_buf_t bases;        /* the bulk */
 } hald_genome_unit_t;
@@ -36,6 +41,10 @@ typedef struct hald_genome_unit {
     HALD_UNIT_U64(type, member.s_hi, HALD_TO_WORKER),          \
     HALD_UNIT_U64(type, member.site_lo, HALD_TO_WORKER),       \
     HALD_UNIT_U64(type, member.site_hi, HALD_TO_WORKER),       \
+    HALD_UNIT_U64(type, member.read_size, HALD_TO_WORKER),     \
+    HALD_UNIT_U64(type, member.in_offset, HALD_TO_WORKER),     \
+    HALD_UNIT_U64(type, member.left_len, HALD_TO_WORKER),      \
+    HALD_UNIT_BUF(type, member.context, HALD_TO_WORKER),       \
     HALD_UNIT_BUF(type, member.chrom, HALD_TO_WORKER),         \
     HALD_UNIT_BUF(type, member.bases, HALD_TO_WORKER)
 
@@ -43,9 +52,12 @@ typedef struct hald_genome_src hald_genome_src_t;
 
 /* Opens the FASTA at path ("-": stdin).  chunk: site starts per unit
  * (0: HALD_SCAN_CHUNK of hald/scan_run.h).  sites: only these (NULL: every start); the
- * source marks the sequences it meets (seen). */
+ * source marks the sequences it meets (seen).  A genome packed with hald
+ * pack --genome is dealt a frame per unit, which the worker reads
+ * (hald_genome_read_frame); shard_count > 0 takes the shard_index-th of that
+ * many base-balanced parts of one (an error for any other input). */
 hald_genome_src_t *hald_genome_open(const char *path, uint64_t chunk, hald_sites_t *sites,
-                                    hald_error_t *err);
+                                    uint64_t shard_index, uint64_t shard_count, hald_error_t *err);
 /* The same over an open reader, which the source does not close. */
 hald_genome_src_t *hald_genome_open_reader(hald_reader_t *r, uint64_t chunk, hald_sites_t *sites,
                                            hald_error_t *err);
@@ -72,5 +84,30 @@ uint64_t hald_genome_sequences(const hald_genome_src_t *g);
 uint64_t hald_genome_bases(const hald_genome_src_t *g);
 /* Sequences whose name an earlier sequence had, and the first such name. */
 uint64_t hald_genome_repeated(const hald_genome_src_t *g, const char **first);
+/* "packed" (frames read by workers), else "stream". */
+const char *hald_genome_kind(const hald_genome_src_t *g);
+/* Input bytes the source itself read from the file. */
+uint64_t hald_genome_bytes_read(const hald_genome_src_t *g);
+
+/* ================================================================ workers */
+
+/* What every rank needs to read packed frames: the input opened by this
+ * rank (fd -1 with open_errno when it could not be). */
+typedef struct hald_genome_cfg {
+    const char *input_name;
+    int fd, open_errno;
+    uint64_t *bytes_read;    /* atomic: compressed bytes this rank read */
+} hald_genome_cfg_t;
+
+void hald_genome_cfg_open(hald_genome_cfg_t *cfg, const char *path, uint64_t *bytes_read);
+void hald_genome_cfg_close(hald_genome_cfg_t *cfg);
+
+typedef struct hald_genome_work hald_genome_work_t;
+hald_genome_work_t *hald_genome_work_new(void);
+void hald_genome_work_free(hald_genome_work_t *w);
+/* A unit dealt as a packed frame (read_size > 0): reads and decodes the
+ * frame, and gives the unit its bases with the context around them. */
+int hald_genome_read_frame(const hald_genome_cfg_t *cfg, hald_genome_unit_t *u, hald_genome_work_t *w,
+                     hald_error_t *err);
 
 #endif

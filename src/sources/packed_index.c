@@ -13,6 +13,7 @@
 #include <zstd.h>
 
 #include "packed_format.h"
+#include "packed_genome.h"
 #include "../io/le.h"
 
 /* ---------------------------------------------------------------- reading */
@@ -116,7 +117,7 @@ static int find_index(const src_t *s, layout_t *l, hald_error_t *err)
 
 /* Loads the index payload and checks its CRC, version, format and count. */
 static int load_payload(const src_t *s, const layout_t *l, unsigned char **out,
-                        hald_format_t *fmt, hald_error_t *err)
+                        hald_format_t *fmt, int *genome, hald_error_t *err)
 {
     unsigned char *p = malloc((size_t)l->idx_len);
     if (!p)
@@ -129,6 +130,9 @@ static int load_payload(const src_t *s, const layout_t *l, unsigned char **out,
         rc = hald_error_set(err, HALD_E_INPUT, "%s: packed index version %u is not supported",
                             s->name, hald_get_le32(p + 8));
     uint32_t f = rc == HALD_OK ? hald_get_le32(p + 12) : 0;
+    *genome = f == IDX_FORMAT_GENOME;
+    if (*genome)
+        f = HALD_FORMAT_FASTA;
     if (rc == HALD_OK && (f < HALD_FORMAT_FASTA || f > HALD_FORMAT_LINES))
         rc = corrupt(s, err, "unknown record format");
     if (rc == HALD_OK && hald_get_le64(p + 16) != l->n)
@@ -166,7 +170,7 @@ static int check_frame_header(const src_t *s, uint64_t k, const hald_pack_frame_
 
 /* One entry against the seek table entry se and the running totals. */
 static int check_entry(const src_t *s, uint64_t k, const hald_pack_frame_t *f,
-                       const unsigned char *se, uint64_t expect_off, hald_error_t *err)
+                       const unsigned char *se, uint64_t expect_off, int genome, hald_error_t *err)
 {
     if (f->offset != expect_off)
         return frame_fail(s, err, k, "offset is not the end of the previous frame");
@@ -178,13 +182,14 @@ static int check_entry(const src_t *s, uint64_t k, const hald_pack_frame_t *f,
         return frame_fail(s, err, k, "empty frame");
     if (f->records > f->dsize || f->newlines > f->dsize)
         return frame_fail(s, err, k, "more records or lines than bytes");
-    if (k > 0 && f->records == 0)
+    if (k > 0 && f->records == 0 && !genome) /* a genome's frames continue sequences */
         return frame_fail(s, err, k, "a frame after the first holds no record start");
     return HALD_OK;
 }
 
 static int build_frames(const src_t *s, const layout_t *l, const unsigned char *payload,
-                        const unsigned char *seek, hald_pack_index_t *idx, hald_error_t *err)
+                        const unsigned char *seek, int genome, hald_pack_index_t *idx,
+                        uint64_t *data_end, hald_error_t *err)
 {
     idx->frames = l->n ? calloc((size_t)l->n, sizeof *idx->frames) : NULL;
     if (l->n && !idx->frames)
@@ -197,7 +202,7 @@ static int build_frames(const src_t *s, const layout_t *l, const unsigned char *
                                  .dsize = hald_get_le32(e + 12), .records = hald_get_le64(e + 16),
                                  .newlines = hald_get_le64(e + 24), .first_record = rec,
                                  .first_line = line};
-        int rc = check_entry(s, k, f, seek + k * SEEK_ENTRY, off, err);
+        int rc = check_entry(s, k, f, seek + k * SEEK_ENTRY, off, genome, err);
         if (rc == HALD_OK && off + f->csize > l->idx_off)
             rc = frame_fail(s, err, k, "runs into the index");
         if (rc == HALD_OK)
@@ -209,12 +214,36 @@ static int build_frames(const src_t *s, const layout_t *l, const unsigned char *
         line += f->newlines;
         bytes += f->dsize;
     }
-    if (off != l->idx_off)
+    if (off != l->idx_off && !genome)
         return corrupt(s, err, "data frames do not end where the index begins");
+    *data_end = off;
     idx->n_frames = l->n;
     idx->total_records = rec;
     idx->total_bytes = bytes;
     return HALD_OK;
+}
+
+/* A genome's section fills the gap between its data frames and the index. */
+static int load_genome(const src_t *s, uint64_t from, uint64_t to, hald_pack_index_t *idx,
+                       hald_error_t *err)
+{
+    unsigned char h[SKIP_HEAD];
+    if (to - from < SKIP_HEAD)
+        return corrupt(s, err, "no genome section before the index");
+    int rc = src_read(s, from, h, sizeof h, err);
+    if (rc < 0)
+        return rc;
+    if (hald_get_le32(h) != SKIP_GENOME || hald_get_le32(h + 4) != to - from - SKIP_HEAD)
+        return corrupt(s, err, "the genome section does not fill the gap before the index");
+    size_t len = (size_t)(to - from - SKIP_HEAD);
+    unsigned char *p = malloc(len ? len : 1);
+    if (!p)
+        return hald_error_set(err, HALD_E_NOMEM, "%s: out of memory (genome index)", s->name);
+    rc = src_read(s, from + SKIP_HEAD, p, len, err);
+    if (rc == HALD_OK)
+        rc = hald_pack_genome_parse(p, len, idx, s->name, err);
+    free(p);
+    return rc;
 }
 
 static int load_index(const src_t *s, hald_pack_index_t *idx, hald_error_t *err)
@@ -226,7 +255,9 @@ static int load_index(const src_t *s, hald_pack_index_t *idx, hald_error_t *err)
     if (rc != 0)
         return rc;
     unsigned char *payload = NULL, *seek = NULL;
-    rc = load_payload(s, &l, &payload, &idx->format, err);
+    int genome = 0;
+    uint64_t data_end = 0;
+    rc = load_payload(s, &l, &payload, &idx->format, &genome, err);
     if (rc == HALD_OK && l.n > 0) {
         /* The seek table lies inside the file, so n * 8 fits in memory terms. */
         seek = malloc((size_t)(l.n * SEEK_ENTRY));
@@ -234,7 +265,9 @@ static int load_index(const src_t *s, hald_pack_index_t *idx, hald_error_t *err)
                   : hald_error_set(err, HALD_E_NOMEM, "%s: out of memory (seek table)", s->name);
     }
     if (rc == HALD_OK)
-        rc = build_frames(s, &l, payload, seek, idx, err);
+        rc = build_frames(s, &l, payload, seek, genome, idx, &data_end, err);
+    if (rc == HALD_OK && genome)
+        rc = load_genome(s, data_end, l.idx_off, idx, err);
     free(payload);
     free(seek);
     return rc;
@@ -280,56 +313,79 @@ void hald_pack_index_free(hald_pack_index_t *idx)
 {
     if (!idx)
         return;
+    hald_pack_genome_free(idx->genome);
     free(idx->frames);
     memset(idx, 0, sizeof *idx);
 }
 
 /* ---------------------------------------------------------------- shards */
 
-/* Records before frame k (k may be n_frames). */
+/* What parts balance, before frame k (k may be n_frames): records, or a
+ * genome's bases. */
+typedef uint64_t (*weight_fn)(const hald_pack_index_t *idx, uint64_t k);
+
 static uint64_t records_before(const hald_pack_index_t *idx, uint64_t k)
 {
     return k < idx->n_frames ? idx->frames[k].first_record : idx->total_records;
 }
 
+static uint64_t bases_before(const hald_pack_index_t *idx, uint64_t k)
+{
+    const hald_pack_genome_t *g = idx->genome;
+    return k < idx->n_frames ? g->frames[k].bases_before : g->total_bases;
+}
+
 /* The first frame of part i: the frame boundary whose record count is
  * nearest to i/n of the total (ties to the earlier boundary).  It never
  * decreases with i, so parts are contiguous and cover every frame once. */
-static uint64_t shard_boundary(const hald_pack_index_t *idx, uint64_t i, uint64_t n)
+static uint64_t shard_boundary(const hald_pack_index_t *idx, weight_fn before, uint64_t i,
+                               uint64_t n)
 {
-    uint64_t nf = idx->n_frames;
+    uint64_t nf = idx->n_frames, total = before(idx, nf);
     if (i == 0)
         return 0;
     if (i >= n)
         return nf;
-    if (idx->total_records == 0) /* nothing to balance: spread the frames */
+    if (total == 0) /* nothing to balance: spread the frames */
         return (uint64_t)((unsigned __int128)nf * i / n);
-    unsigned __int128 t = (unsigned __int128)idx->total_records * i; /* the target, times n */
+    unsigned __int128 t = (unsigned __int128)total * i; /* the target, times n */
     uint64_t lo = 0, hi = nf;
     while (lo < hi) { /* the first boundary at or past the target */
         uint64_t mid = lo + (hi - lo) / 2;
-        if ((unsigned __int128)records_before(idx, mid) * n >= t)
+        if ((unsigned __int128)before(idx, mid) * n >= t)
             hi = mid;
         else
             lo = mid + 1;
     }
     if (lo > 0) {
-        unsigned __int128 below = t - (unsigned __int128)records_before(idx, lo - 1) * n;
-        unsigned __int128 above = (unsigned __int128)records_before(idx, lo) * n - t;
+        unsigned __int128 below = t - (unsigned __int128)before(idx, lo - 1) * n;
+        unsigned __int128 above = (unsigned __int128)before(idx, lo) * n - t;
         if (below <= above)
             lo--;
     }
     return lo;
 }
 
-void hald_pack_shard(const hald_pack_index_t *idx, uint64_t i, uint64_t n, uint64_t *first,
-                     uint64_t *last)
+static void shard(const hald_pack_index_t *idx, weight_fn before, uint64_t i, uint64_t n,
+                  uint64_t *first, uint64_t *last)
 {
     uint64_t nf = idx ? idx->n_frames : 0;
     if (!idx || n == 0 || i >= n) { /* no such part: an empty range */
         *first = *last = nf;
         return;
     }
-    *first = shard_boundary(idx, i, n);
-    *last = shard_boundary(idx, i + 1, n);
+    *first = shard_boundary(idx, before, i, n);
+    *last = shard_boundary(idx, before, i + 1, n);
+}
+
+void hald_pack_shard(const hald_pack_index_t *idx, uint64_t i, uint64_t n, uint64_t *first,
+                     uint64_t *last)
+{
+    shard(idx, records_before, i, n, first, last);
+}
+
+void hald_pack_shard_bases(const hald_pack_index_t *idx, uint64_t i, uint64_t n, uint64_t *first,
+                           uint64_t *last)
+{
+    shard(idx, idx && idx->genome ? bases_before : records_before, i, n, first, last);
 }

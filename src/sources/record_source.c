@@ -135,6 +135,10 @@ static int open_input(hald_recsrc_t *s, const char *path, const hald_recsrc_opts
         int rc = hald_pack_index_read(s->fd, path, &s->idx, err);
         if (rc < 0)
             return rc;
+        if (rc == HALD_OK && s->idx.genome) { /* frames of sequences, not of records */
+            hald_pack_index_free(&s->idx);
+            rc = 1;
+        }
         if (rc == HALD_OK) {
             s->mode = SRC_PACKED;
             s->workers_read = o->workers_read;

@@ -29,6 +29,25 @@ static void check_index(const hald_pack_index_t *idx, size_t size)
         }
         FUZZ_CHECK(next == idx->n_frames);
     }
+    /* A genome: every frame's bases within its sequence, context clipped
+     * to it, and base-balanced shards covering every frame once. */
+    const hald_pack_genome_t *g = idx->genome;
+    for (uint64_t k = 0; g && k < idx->n_frames; k++) {
+        const hald_pack_gframe_t *f = &g->frames[k];
+        FUZZ_CHECK(f->bases == 0 || f->seq < g->n_seqs);
+        FUZZ_CHECK(f->bases == 0 || f->first_base + f->bases <= g->seqs[f->seq].length);
+        FUZZ_CHECK(f->left_len <= HALD_PACK_LEFT && f->right_len <= HALD_PACK_RIGHT);
+    }
+    for (uint64_t n = 1; g && n <= 5; n++) {
+        uint64_t next = 0;
+        for (uint64_t i = 0; i < n; i++) {
+            uint64_t first, last;
+            hald_pack_shard_bases(idx, i, n, &first, &last);
+            FUZZ_CHECK(first == next && first <= last && last <= idx->n_frames);
+            next = last;
+        }
+        FUZZ_CHECK(next == idx->n_frames);
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -63,6 +63,7 @@ done
 "$HALD" pack -q --frame-size 1K --in "$T/w.fa" -o "$C/packed_index/seed-fasta.zst"
 "$HALD" pack -q --frame-size 200 --in "$T/s.txt" -o "$C/packed_index/seed-lines.zst"
 "$HALD" pack -q --frame-size 100 --in "$T/s.fq" -o "$C/packed_index/seed-fastq.zst"
+"$HALD" pack -q --genome --frame-size 20 --in "$T/s.fa" -o "$C/packed_index/seed-genome.zst"
 cp "$C/packed_index/seed-fasta.zst" "$C/score/seed-packed.zst"
 cp "$T/s.fa" "$C/score/seed.fa"
 cp "$T/s.fq" "$C/score/seed.fq"

@@ -824,6 +824,7 @@ static void check_shards(const hald_pack_index_t *idx, uint64_t n)
 
 static void make_index(hald_pack_index_t *idx, const uint64_t *recs, uint64_t n)
 {
+    memset(idx, 0, sizeof *idx);
     idx->format = HALD_FORMAT_LINES;
     idx->n_frames = n;
     idx->frames = calloc(n ? n : 1, sizeof *idx->frames);
@@ -875,6 +876,131 @@ static void test_shard(void **state)
     free(t.p);
 }
 
+
+/* ---------------------------------------------------------------- genomes */
+
+/* A FASTA genome: sequences of various lengths (one empty, one shorter
+ * than the context, one on a single long line), wrapped at various widths. */
+typedef struct genome_text {
+    char *text;
+    size_t len;
+    char *seq[6];
+    size_t seq_len[6];
+} genome_text_t;
+
+static void make_genome(genome_text_t *g)
+{
+    static const size_t lens[6] = {1000, 0, 37, 5000, 81, 2500};
+    static const size_t wraps[6] = {60, 60, 10, 0, 7, 61};
+    size_t cap = 64 * 1024;
+    g->text = malloc(cap);
+    assert_non_null(g->text);
+    g->len = 0;
+    unsigned seed = 7;
+    for (int i = 0; i < 6; i++) {
+        g->seq[i] = malloc(lens[i] + 1);
+        g->seq_len[i] = lens[i];
+        g->len += (size_t)snprintf(g->text + g->len, cap - g->len, ">s%d desc\n", i);
+        for (size_t j = 0; j < lens[i]; j++) {
+            seed = seed * 1103515245u + 12345u;
+            g->seq[i][j] = "ACGTacgtN"[(seed >> 16) % 9];
+            g->text[g->len++] = g->seq[i][j];
+            if (wraps[i] && (j + 1) % wraps[i] == 0)
+                g->text[g->len++] = '\n';
+        }
+        if (lens[i] == 0 || !wraps[i] || lens[i] % wraps[i])
+            g->text[g->len++] = '\n';
+    }
+}
+
+static void free_genome(genome_text_t *g)
+{
+    for (int i = 0; i < 6; i++)
+        free(g->seq[i]);
+    free(g->text);
+}
+
+static void check_genome_index(const genome_text_t *t, const hald_pack_index_t *idx)
+{
+    const hald_pack_genome_t *g = idx->genome;
+    assert_non_null(g);
+    assert_int_equal(g->n_seqs, 6);
+    uint64_t total = 0;
+    for (int i = 0; i < 6; i++) {
+        char want[8];
+        snprintf(want, sizeof want, "s%d", i);
+        assert_string_equal(g->seqs[i].name, want);
+        assert_int_equal(g->seqs[i].length, t->seq_len[i]);
+        total += t->seq_len[i];
+    }
+    assert_int_equal(g->total_bases, total);
+    for (uint64_t k = 0; k < idx->n_frames; k++) {
+        const hald_pack_gframe_t *f = &g->frames[k];
+        if (f->bases == 0)
+            continue;
+        const char *seq = t->seq[f->seq];
+        uint64_t len = t->seq_len[f->seq], after = f->first_base + f->bases;
+        uint64_t left = f->first_base < 80 ? f->first_base : 80;
+        uint64_t right = len - after < 82 ? len - after : 82;
+        assert_int_equal(f->left_len, left);
+        assert_int_equal(f->right_len, right);
+        assert_memory_equal(f->left, seq + f->first_base - left, left);
+        if (right)
+            assert_memory_equal(f->right, seq + after, right);
+    }
+}
+
+static void test_genome(void **state)
+{
+    (void)state;
+    genome_text_t t;
+    make_genome(&t);
+    static const size_t sizes[] = {1, 7, 100, 1000, 4096, 1 << 20};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        hald_pack_opts_t o;
+        hald_pack_opts_init(&o);
+        o.frame_size = sizes[i];
+        o.genome = 1;
+        packed_t pk = {0};
+        pack_ok(t.text, t.len, &o, &pk);
+        hald_pack_index_t idx;
+        hald_error_t err = {0};
+        assert_int_equal(hald_pack_index_parse(pk.p, pk.n, "g", &idx, &err), HALD_OK);
+        assert_int_equal(idx.format, HALD_FORMAT_FASTA);
+        check_genome_index(&t, &idx);
+        /* Frames hold one sequence's bases: no frame without its header
+         * ends a sequence that another frame continues, and shards by
+         * bases cover every frame once, in order. */
+        for (uint64_t n = 1; n <= 5; n++) {
+            uint64_t next = 0;
+            for (uint64_t part = 0; part < n; part++) {
+                uint64_t first, last;
+                hald_pack_shard_bases(&idx, part, n, &first, &last);
+                assert_int_equal(first, next);
+                assert_true(last >= first);
+                next = last;
+            }
+            assert_int_equal(next, idx.n_frames);
+        }
+        /* A flipped byte in the genome section is caught. */
+        uint64_t at = idx.frames[idx.n_frames - 1].offset + idx.frames[idx.n_frames - 1].csize + 40;
+        hald_pack_index_free(&idx);
+        pk.p[at] ^= 1;
+        assert_true(hald_pack_index_parse(pk.p, pk.n, "g", &idx, &err) < 0);
+        assert_non_null(strstr(err.msg, "genome"));
+        free(pk.p);
+    }
+    /* Bases before the first header are not a genome. */
+    hald_pack_opts_t o;
+    hald_pack_opts_init(&o);
+    o.genome = 1;
+    packed_t pk = {0};
+    hald_error_t err = {0};
+    assert_true(pack_to("ACGT\n>a\nAC\n", 11, &o, &pk, &err) < 0);
+    assert_non_null(strstr(err.msg, "expected '>'"));
+    free_genome(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -884,7 +1010,7 @@ int main(void)
         cmocka_unit_test(test_empty),        cmocka_unit_test(test_bad_opts),
         cmocka_unit_test(test_corrupt_tail), cmocka_unit_test(test_cross_checks),
         cmocka_unit_test(test_truncation),   cmocka_unit_test(test_not_packed),
-        cmocka_unit_test(test_shard),
+        cmocka_unit_test(test_shard),        cmocka_unit_test(test_genome),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
