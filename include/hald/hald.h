@@ -13,6 +13,7 @@
  *   scan_run.h      hald scan: every donor site of a genome
  *   view_run.h      hald view: a binary output back as TSV
  *   pack.h          hald pack: record-aligned zstd frames with an index
+ *   merge_run.h     hald merge: the parts of a sharded run as one file
  *   run.h, mpi.h    threads, MPI ranks and progress for every run
  *   score_writer.h, site_writer.h, binfmt.h   the output formats
  */
@@ -25,6 +26,7 @@
 #include "hald/fastastream.h"
 #include "hald/genome.h"
 #include "hald/hexamer.h"
+#include "hald/merge_run.h"
 #include "hald/mpi.h"
 #include "hald/numfmt.h"
 #include "hald/effect.h"

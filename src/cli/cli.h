@@ -108,5 +108,6 @@ int cmd_pairs(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s);
 int cmd_weights(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s);
 int cmd_config(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s);
 int cmd_serve(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s);
+int cmd_merge(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s);
 
 #endif

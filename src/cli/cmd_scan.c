@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "part.h"
 
 static void warn_missing(const cli_ctx_t *c, const hald_sites_t *sites, const char *genome)
 {
@@ -48,6 +49,8 @@ static int check_options(const cli_command_t *cmd, cli_settings_t *s, hald_scan_
     o->out.strand = s->strand;
     o->chunk = s->chunk_size;
     o->region = s->region;
+    o->shard_index = s->shard_index;
+    o->shard_count = s->shard_count;
     int one_model = s->scan_out == HALD_SCAN_OUT_BED || s->scan_out == HALD_SCAN_OUT_BEDGRAPH;
     if (one_model && !cli_given(s, cmd, "model"))
         o->out.models = HALD_MODELS_MEAN;
@@ -91,7 +94,11 @@ int cmd_scan(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s)
         rc = cli_open_output(&job, s->in, s->out, o.out.format == HALD_SCAN_OUT_BIN, &out, &err);
     if (rc == HALD_OK)
         rc = hald_scan_run(tables, &o, s->in, out, &job.env, &st, &err);
+    int renamed = out && hald_sink_temp_path(out); /* a file: a part gets its manifest */
     rc = cli_close_output(out, rc, &err);
+    if (rc == HALD_OK && renamed)
+        rc = cli_part_write(c, cmd, s, cli_part_scan_format(o.out.format), o.out.models,
+                            st.run.items, &err);
     if (rc == HALD_OK && job.rank == 0) {
         log_summary(c, &o, &st);
         if (st.sequences == 0)

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "part.h"
 
 static void log_summary(const cli_ctx_t *c, hald_model_set_t models, const hald_run_stats_t *st)
 {
@@ -37,7 +38,10 @@ int cmd_score(cli_ctx_t *c, const cli_command_t *cmd, cli_settings_t *s)
         rc = cli_open_output(&job, s->in, s->out, o.out_format == HALD_OUT_BIN, &out, &err);
     if (rc == HALD_OK)
         rc = hald_score_run(scorer, &o, s->in, out, &job.env, &st, &err);
+    int renamed = out && hald_sink_temp_path(out); /* a file: a part gets its manifest */
     rc = cli_close_output(out, rc, &err);
+    if (rc == HALD_OK && renamed)
+        rc = cli_part_write(c, cmd, s, o.out_format == HALD_OUT_BIN ? "bin" : "tsv", o.models, st.items, &err);
     if (rc == HALD_OK && job.rank == 0) {
         log_summary(c, o.models, &st);
         if (st.items == 0)

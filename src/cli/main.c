@@ -21,6 +21,7 @@ static cmd_fn command_fn(const cli_command_t *cmd)
     case CMD_VARIANTS: return cmd_variants;
     case CMD_CONFIG: return cmd_config;
     case CMD_SERVE: return cmd_serve;
+    case CMD_MERGE: return cmd_merge;
     default: return cmd_weights;
     }
 }

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/common.bash"
 T=$E2E_TMP
 H=$HALD_BIN
-COMMANDS="score scan view pack pairs variants weights serve config"
+COMMANDS="score scan view pack pairs variants weights serve config merge"
 vectors_as_fasta >"$T/w.fa"
 
 # The command list: hald --help (exit 0), and hald alone on a terminal.
