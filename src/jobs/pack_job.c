@@ -289,7 +289,9 @@ static int cut(cutter_t *c, size_t n, pack_unit_t *u, hald_error_t *err)
  * gives frames of bounded size.  n + 1: more text is needed to tell. */
 static size_t genome_cut(const char *p, size_t n, size_t size, int eof)
 {
-    size_t a = 0, wide = 2 * size;
+    /* Within the largest frame hald reads as one unit, however large the
+     * frame size asked for. */
+    size_t a = 0, wide = size < HALD_PACK_MAX_FRAME / 2 ? 2 * size : HALD_PACK_MAX_FRAME;
     if (n > 0 && p[0] == '>') { /* a header is never cut */
         const char *nl = memchr(p, '\n', n);
         if (!nl)
@@ -307,11 +309,19 @@ static size_t genome_cut(const char *p, size_t n, size_t size, int eof)
         size_t end = nl ? (size_t)(nl - p) + 1 : n;
         if (end > wide || (!nl && n >= wide)) {
             /* Inside a sequence line; never just before a '>' there, which
-             * would read as a header at the start of the next frame. */
+             * would read as a header at the start of the next frame: back to
+             * the last byte that is not one (no header lies before it: the
+             * loop stopped at any), else on past the run of them. */
             size_t at = wide;
-            while (at < n && p[at] == '>')
-                at++;
-            return at < n || eof ? at : n + 1;
+            while (at > 1 && p[at] == '>')
+                at--;
+            if (p[at] == '>') {
+                for (at = wide; at < n && p[at] == '>'; at++)
+                    ;
+                if (at == n)
+                    return eof ? n : n + 1;
+            }
+            return at;
         }
         if (!nl)
             return eof ? n : n + 1;

@@ -389,7 +389,19 @@ static int tp_send_result(void *ctx, hald_buf_t *msg, hald_error_t *err)
 
 int hald_mpi_release(hald_mpi_t *m, hald_error_t *err)
 {
-    return m ? tp_send_end(m, err) : HALD_OK;
+    if (!m)
+        return HALD_OK;
+    int rc = tp_send_end(m, err);
+    /* Each rank leaves its run with a report (the runner's end): taken
+     * here, or the next run would take it for its own. */
+    for (int r = 1; rc == HALD_OK && r < m->size; r++) {
+        hald_rank_io_t io;
+        int got;
+        while ((got = tp_poll_done(m, r, &io, err)) == 0)
+            pause_briefly();
+        rc = got < 0 ? got : HALD_OK;
+    }
+    return rc;
 }
 
 uint64_t hald_mpi_releases(const hald_mpi_t *m)

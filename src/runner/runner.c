@@ -2,11 +2,14 @@
  * the ordered pipeline; other ranks work for rank 0. */
 #include "runner.h"
 
+#include <limits.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "opipe.h"
 #include "place.h"
@@ -312,7 +315,7 @@ static int collect_done(driver_t *d, hald_error_t *err)
     for (int r = 1; rc == HALD_OK && r < tp->n_ranks; r++) {
         int got;
         while ((got = tp->poll_done(tp->ctx, r, &io[r], err)) == 0)
-            sched_yield();
+            nanosleep(&(struct timespec){0, 50000}, NULL); /* it is syncing its writes */
         rc = got < 0 ? got : HALD_OK;
     }
     if (rc == HALD_OK && d->env->rank_io) {
@@ -353,10 +356,19 @@ static int start_in_place(driver_t *d, hald_error_t *err)
     const char *path = job->sink ? hald_sink_temp_path(job->sink) : NULL;
     if (d->tp->n_ranks < 2 || !job->placeable || !path)
         return HALD_OK;
+    /* Absolute: another rank may have started in another directory. */
+    char where[PATH_MAX], *abs = NULL;
+    if (path[0] != '/' && getcwd(where, sizeof where)) {
+        size_t need = strlen(where) + strlen(path) + 2;
+        if (!(abs = malloc(need)))
+            return hald_error_set(err, HALD_E_NOMEM, "out of memory");
+        snprintf(abs, need, "%s/%s", where, path);
+    }
     int rc = hald_place_plan_init(&d->plan, d->tp->n_ranks, job->out_record_size, err);
     d->in_place = rc == HALD_OK;
     if (rc == HALD_OK)
-        rc = d->tp->send_open(d->tp->ctx, path, err);
+        rc = d->tp->send_open(d->tp->ctx, abs ? abs : path, err);
+    free(abs);
     if (rc == HALD_OK)
         hald_sink_set_divert(job->sink, hald_place_divert, &d->plan);
     return rc;

@@ -880,7 +880,8 @@ static void test_shard(void **state)
 /* ---------------------------------------------------------------- genomes */
 
 /* A FASTA genome: sequences of various lengths (one empty, one shorter
- * than the context, one on a single long line), wrapped at various widths. */
+ * than the context, one on a single long line, one with runs of '>' inside
+ * its lines), wrapped at various widths. */
 typedef struct genome_text {
     char *text;
     size_t len;
@@ -904,6 +905,9 @@ static void make_genome(genome_text_t *g)
         for (size_t j = 0; j < lens[i]; j++) {
             seed = seed * 1103515245u + 12345u;
             g->seq[i][j] = "ACGTacgtN"[(seed >> 16) % 9];
+            /* '>' inside a line is a base: no frame may start with one. */
+            if (i == 5 && j >= 20 && j < 300 && j % wraps[i] != 0)
+                g->seq[i][j] = '>';
             g->text[g->len++] = g->seq[i][j];
             if (wraps[i] && (j + 1) % wraps[i] == 0)
                 g->text[g->len++] = '\n';
