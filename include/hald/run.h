@@ -32,6 +32,10 @@ typedef void (*hald_progress_fn)(void *ctx, const hald_progress_t *p);
  * payload bytes it sent and received. */
 typedef struct hald_rank_io {
     uint64_t read, sent, received;
+    /* Rank 0: the units other ranks worked on, and the seconds its own
+     * serial steps (dealing, taking, placing) spent on them. */
+    uint64_t units_away;
+    double serial_seconds;
 } hald_rank_io_t;
 
 typedef void (*hald_rank_io_fn)(void *ctx, int rank, const hald_rank_io_t *io);

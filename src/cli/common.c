@@ -265,6 +265,9 @@ static void show_rank_io(void *ctx, int rank, const hald_rank_io_t *io)
     cli_log(ctx, 2, "mpi", "rank %d: read %llu bytes, sent %llu bytes, received %llu bytes", rank,
             (unsigned long long)io->read, (unsigned long long)io->sent,
             (unsigned long long)io->received);
+    if (rank == 0 && io->units_away)
+        cli_log(ctx, 2, "mpi", "rank 0: %llu units worked elsewhere, %.1f us of its serial steps each",
+                (unsigned long long)io->units_away, 1e6 * io->serial_seconds / (double)io->units_away);
 }
 
 /* ---------------------------------------------------------------- jobs */

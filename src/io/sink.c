@@ -27,6 +27,15 @@ struct hald_sink {
     uint64_t at;      /* file offset of buf[0]: what was written or left as a gap */
     hald_sink_divert_fn divert;
     void *divert_ctx;
+    /* Once other processes write into the file, every write goes by pwrite
+     * at its offset (the descriptor's position is never used), and a gap
+     * does not flush: the buffer holds segments, each at its own offset. */
+    int positioned;
+    struct segment {
+        size_t from;  /* where in buf it starts (segment 0 starts at 0, at `at`) */
+        uint64_t off; /* its file offset */
+    } segs[64];
+    size_t n_segs;
 };
 
 size_t hald_sink_buffer_size(void) { return SINK_BUFFER; }
@@ -244,11 +253,48 @@ hald_sink_t *hald_sink_from_fd(int fd, int owns_fd, const char *name, hald_error
     return s;
 }
 
+static int pwrite_all(hald_sink_t *s, const char *p, size_t len, uint64_t off, hald_error_t *err)
+{
+    while (len > 0) {
+        ssize_t n = pwrite(s->fd, p, len, (off_t)off);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return hald_error_set_errno(err, HALD_E_IO, errno, "%s: write failed", s->name);
+        }
+        p += n;
+        off += (uint64_t)n;
+        len -= (size_t)n;
+    }
+    return HALD_OK;
+}
+
+/* The file offset the next byte goes to. */
+static uint64_t sink_end(const hald_sink_t *s)
+{
+    if (!s->n_segs)
+        return s->at + s->len;
+    const struct segment *last = &s->segs[s->n_segs - 1];
+    return last->off + (s->len - last->from);
+}
+
 static int sink_flush(hald_sink_t *s, hald_error_t *err)
 {
-    int rc = write_all(s->fd, s->buf, s->len, s->name, err);
-    s->at += s->len;
+    int rc = HALD_OK;
+    if (!s->positioned) {
+        rc = write_all(s->fd, s->buf, s->len, s->name, err);
+    } else {
+        for (size_t i = 0; rc == HALD_OK && i <= s->n_segs; i++) {
+            size_t from = i ? s->segs[i - 1].from : 0;
+            size_t to = i < s->n_segs ? s->segs[i].from : s->len;
+            uint64_t off = i ? s->segs[i - 1].off : s->at;
+            if (to > from)
+                rc = pwrite_all(s, s->buf + from, to - from, off, err);
+        }
+    }
+    s->at = sink_end(s);
     s->len = 0;
+    s->n_segs = 0;
     return rc;
 }
 
@@ -256,17 +302,26 @@ void hald_sink_set_divert(hald_sink_t *s, hald_sink_divert_fn fn, void *ctx)
 {
     s->divert = s->temp_path ? fn : NULL;
     s->divert_ctx = ctx;
+    s->positioned |= s->divert != NULL;
 }
 
-/* Bytes another process writes: a gap, skipped. */
+/* Bytes another process writes: a gap.  Not flushed now: a write would
+ * wait on the file's lock while another rank writes a large piece, for a
+ * 16-byte block head. */
 static int leave_gap(hald_sink_t *s, size_t len, hald_error_t *err)
 {
-    int rc = sink_flush(s, err);
-    if (rc != HALD_OK)
-        return rc;
-    if (lseek(s->fd, (off_t)len, SEEK_CUR) < 0)
-        return hald_error_set_errno(err, HALD_E_IO, errno, "%s: seek failed", s->name);
-    s->at += len;
+    if (s->n_segs == sizeof s->segs / sizeof s->segs[0]) {
+        int rc = sink_flush(s, err);
+        if (rc != HALD_OK)
+            return rc;
+    }
+    uint64_t end = sink_end(s);
+    if (s->len == 0 && s->n_segs == 0)
+        s->at = end + len;
+    else if (s->n_segs && s->segs[s->n_segs - 1].from == s->len)
+        s->segs[s->n_segs - 1].off = end + len; /* an empty segment moves on */
+    else
+        s->segs[s->n_segs++] = (struct segment){s->len, end + len};
     return HALD_OK;
 }
 
@@ -275,7 +330,7 @@ int hald_sink_write(hald_sink_t *s, const void *buf, size_t len, hald_error_t *e
     if (len == 0)
         return HALD_OK; /* an empty buffer may have no memory at all */
     if (s->divert) {
-        int rc = s->divert(s->divert_ctx, buf, len, s->at + s->len, err);
+        int rc = s->divert(s->divert_ctx, buf, len, sink_end(s), err);
         if (rc != 0)
             return rc < 0 ? rc : leave_gap(s, len, err);
     }
@@ -286,8 +341,10 @@ int hald_sink_write(hald_sink_t *s, const void *buf, size_t len, hald_error_t *e
         if (rc != HALD_OK)
             return rc;
         if (len >= SINK_DIRECT) {
+            uint64_t off = s->at;
             s->at += len;
-            return write_all(s->fd, buf, len, s->name, err);
+            return s->positioned ? pwrite_all(s, buf, len, off, err)
+                                 : write_all(s->fd, buf, len, s->name, err);
         }
     }
     memcpy(s->buf + s->len, buf, len);
@@ -316,21 +373,7 @@ int hald_sink_pwrite(hald_sink_t *s, uint64_t off, const void *buf, size_t len,
                      hald_error_t *err)
 {
     int rc = sink_flush(s, err);
-    if (rc != HALD_OK)
-        return rc;
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t n = pwrite(s->fd, p, len, (off_t)off);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return hald_error_set_errno(err, HALD_E_IO, errno, "%s: write failed", s->name);
-        }
-        p += n;
-        off += (uint64_t)n;
-        len -= (size_t)n;
-    }
-    return HALD_OK;
+    return rc == HALD_OK ? pwrite_all(s, buf, len, off, err) : rc;
 }
 
 int hald_sink_commit(hald_sink_t *s, hald_error_t *err)

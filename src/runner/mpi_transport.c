@@ -367,7 +367,7 @@ static int tp_poll_done(void *ctx, int rank, hald_rank_io_t *io, hald_error_t *e
     if (rc == 1) {
         uint64_t w[3];
         memcpy(w, msg.data, sizeof w);
-        *io = (hald_rank_io_t){w[0], w[1], w[2]};
+        *io = (hald_rank_io_t){w[0], w[1], w[2], 0, 0};
     }
     hald_buf_free(&msg);
     return rc;

@@ -157,6 +157,10 @@ typedef struct driver {
     int ticking, stop;
     pthread_mutex_t tick_lock;
     pthread_cond_t tick_cond;
+    /* Rank 0's serial steps for units worked elsewhere (the read and write
+     * steps may run at once on two threads: a counter each). */
+    uint64_t units_away;
+    double read_seconds, write_seconds;
     /* Output written in place by the ranks that made it. */
     int in_place;
     hald_place_plan_t plan;
@@ -230,11 +234,13 @@ static int driver_read(void *ctx, void *unit)
         return rc;
     u->seq = d->next_seq++;
     if (d->tp->n_ranks > 1 && (u->rank = dealer_pick(&d->dealer)) != 0) {
+        double t0 = now_seconds();
         rc = hald_unit_encode(d->job->layout, unit, HALD_TO_WORKER, &d->msg_out, &d->read_err);
         if (rc == HALD_OK)
             rc = d->tp->send_unit(d->tp->ctx, u->rank, &d->msg_out, &d->read_err);
         if (rc != HALD_OK)
             return rc;
+        d->read_seconds += now_seconds() - t0;
     }
     return 1;
 }
@@ -250,6 +256,7 @@ static int driver_write(void *ctx, void *unit)
 {
     driver_t *d = ctx;
     hald_unit_t *u = unit;
+    double t0 = u->rank != 0 ? now_seconds() : 0;
     if (u->rank != 0) {
         int rc = d->tp->poll_result(d->tp->ctx, u->rank, &d->msg_in, &d->write_err);
         if (rc == 0)
@@ -276,6 +283,10 @@ static int driver_write(void *ctx, void *unit)
     }
     if (rc != HALD_OK)
         return rc;
+    if (u->rank != 0) {
+        d->units_away++;
+        d->write_seconds += now_seconds() - t0;
+    }
     d->stats->items += u->items;
     __atomic_store_n(&d->items_done, d->stats->items, __ATOMIC_RELAXED);
     for (int m = 0; m < HALD_N_MODELS; m++)
@@ -294,7 +305,7 @@ static uint64_t bytes_read(const hald_job_t *job, const void *ctx)
 
 static hald_rank_io_t traffic_since(const hald_transport_t *tp, uint64_t sent0, uint64_t received0)
 {
-    hald_rank_io_t io = {0, 0, 0};
+    hald_rank_io_t io = {0, 0, 0, 0, 0};
     if (tp->traffic) {
         tp->traffic(tp->ctx, &io.sent, &io.received);
         io.sent -= sent0;
@@ -321,6 +332,8 @@ static int collect_done(driver_t *d, hald_error_t *err)
     if (rc == HALD_OK && d->env->rank_io) {
         io[0] = traffic_since(tp, d->sent0, d->received0);
         io[0].read = bytes_read(d->job, d->job->ctx);
+        io[0].units_away = d->units_away;
+        io[0].serial_seconds = d->read_seconds + d->write_seconds;
         for (int r = 0; r < tp->n_ranks; r++)
             d->env->rank_io(d->env->rank_io_ctx, r, &io[r]);
     }

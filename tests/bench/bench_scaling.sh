@@ -35,7 +35,7 @@ printf 'packed windows: %d, %s; packed genome: %d bases, %s\n' "$n" "$(du -h "$d
 echo "== 1. traffic, mpirun -n 4, score -O bin to a file"
 mpirun "${mpirun_args[@]}" --oversubscribe -n 4 "$hald" -v -t 1 -O bin --in "$dir/w.zst" \
     --out "$dir/out.bin" 2>&1 >/dev/null | grep '\[M::mpi\]' | tee "$dir/traffic"
-awk -v size="$(stat -c %s "$dir/w.zst")" '/rank 0:/ {
+awk -v size="$(stat -c %s "$dir/w.zst")" '/rank 0: read/ {
     printf "rank 0 payload: %d bytes = %.4f %% of the %d-byte input\n", $8 + $11, 100 * ($8 + $11) / size, size }' \
     "$dir/traffic"
 rm -f "$dir/out.bin"

@@ -78,9 +78,10 @@ traffic() { # label, input, then the hald command line
     launch 4 "$@" -v --out "$T/traffic.out" 2>"$T/v.err" >/dev/null || fail "$label: $(tail -1 "$T/v.err")"
     local size rank0 others
     size=$(stat -c %s "$input")
-    rank0=$(awk '/\[M::mpi\] rank 0:/ { print $8 + $11 }' "$T/v.err")
-    others=$(awk '/\[M::mpi\] rank [1-9]:/ && $5 > 0 { n++ } END { print n + 0 }' "$T/v.err")
-    check "$label: one traffic line per rank" [ "$(grep -c '\[M::mpi\] rank' "$T/v.err")" -eq 4 ]
+    rank0=$(awk '/\[M::mpi\] rank 0: read/ { print $8 + $11 }' "$T/v.err")
+    others=$(awk '/\[M::mpi\] rank [1-9]: read/ && $5 > 0 { n++ } END { print n + 0 }' "$T/v.err")
+    check "$label: one traffic line per rank" [ "$(grep -c '\[M::mpi\] rank [0-9]*: read' "$T/v.err")" -eq 4 ]
+    check "$label: rank 0's serial time per unit" grep -q '\[M::mpi\] rank 0: [0-9]* units worked elsewhere' "$T/v.err"
     check "$label: rank 0 moved ${rank0:-no} bytes, under 1 % of $size" \
         [ -n "$rank0" ] && [ "$((rank0 * 100))" -lt "$size" ]
     check "$label: the other ranks read their frames ($others of 3)" [ "$others" -eq 3 ]
