@@ -213,7 +213,7 @@ static uint64_t scan_bytes_in(const void *ctx)
 static uint64_t scan_bytes_read(const void *shared, const void *ctx)
 {
     const scan_shared_t *sh = shared;
-    uint64_t own = sh->src.bytes_read ? __atomic_load_n(sh->src.bytes_read, __ATOMIC_RELAXED) : 0;
+    uint64_t own = sh->src.file.bytes_read ? __atomic_load_n(sh->src.file.bytes_read, __ATOMIC_RELAXED) : 0;
     return own + (ctx ? hald_genome_bytes_read(((const scan_job_t *)ctx)->src) : 0);
 }
 
@@ -224,12 +224,12 @@ static int scan_run(const hald_scan_tables_t *t, const hald_scan_opts_t *o, cons
                     hald_scan_stats_t *st, hald_error_t *err)
 {
     const char *name = reader ? hald_reader_name(reader) : path && strcmp(path, "-") == 0 ? "stdin" : path;
-    scan_shared_t sh = {t, o->out, o->sites, name, {name, -1, 0, NULL}};
+    scan_shared_t sh = {t, o->out, o->sites, name, {name, HALD_FRAME_FILE_NONE}};
     sh.out.named = o->sites != NULL;
     /* Every rank may be dealt packed frames to read. */
     uint64_t frames_read = 0;
     if (path && !reader && !o->region && !o->sites)
-        hald_genome_cfg_open(&sh.src, path, &frames_read);
+        hald_frame_file_open(&sh.src.file, path, &frames_read);
     hald_job_t job = {
         .task = "scan",
         .items_name = "sites",
@@ -252,7 +252,7 @@ static int scan_run(const hald_scan_tables_t *t, const hald_scan_opts_t *o, cons
     memset(st, 0, sizeof *st);
     if (hald_mpi_rank(env->mpi) != 0) {
         int rc = hald_runner_run(&job, env, &st->run, err);
-        hald_genome_cfg_close(&sh.src);
+        hald_frame_file_close(&sh.src.file);
         return rc;
     }
 
@@ -293,7 +293,7 @@ static int scan_run(const hald_scan_tables_t *t, const hald_scan_opts_t *o, cons
     st->not_written = j.not_written;
     hald_site_writer_free(&j.writer);
     hald_genome_close(j.src);
-    hald_genome_cfg_close(&sh.src);
+    hald_frame_file_close(&sh.src.file);
     return rc;
 }
 

@@ -369,7 +369,7 @@ static uint64_t score_bytes_in(const void *ctx)
 static uint64_t score_bytes_read(const void *shared, const void *ctx)
 {
     const score_shared_t *sh = shared;
-    uint64_t own = sh->src.bytes_read ? __atomic_load_n(sh->src.bytes_read, __ATOMIC_RELAXED) : 0;
+    uint64_t own = sh->src.file.bytes_read ? __atomic_load_n(sh->src.file.bytes_read, __ATOMIC_RELAXED) : 0;
     return own + (ctx ? hald_recsrc_bytes_read(((const score_job_t *)ctx)->src) : 0);
 }
 
@@ -388,13 +388,13 @@ static int score_run(const hald_scorer_t *scorer, const hald_score_opts_t *o, co
         .format = {o->out_format, o->models, scorer->any_length},
         .strict = o->strict,
         /* Without --any-length only "is it 160?" matters, so keep 161 bases. */
-        .src = {name, scorer->any_length ? o->max_length : HALD_WINDOW_LEN + 1, -1, 0, NULL},
+        .src = {name, scorer->any_length ? o->max_length : HALD_WINDOW_LEN + 1, HALD_FRAME_FILE_NONE},
     };
     /* On several ranks, each reads the packed frames it is dealt. */
     int workers_read = hald_mpi_size(env->mpi) > 1 && path && !reader;
     uint64_t frames_read = 0;
     if (workers_read)
-        hald_recsrc_cfg_open(&sh.src, path, &frames_read);
+        hald_frame_file_open(&sh.src.file, path, &frames_read);
     hald_job_t job = {
         .task = "score",
         .items_name = "records",
@@ -415,7 +415,7 @@ static int score_run(const hald_scorer_t *scorer, const hald_score_opts_t *o, co
     memset(stats, 0, sizeof *stats);
     if (hald_mpi_rank(env->mpi) != 0) {
         int rc = hald_runner_run(&job, env, stats, err);
-        hald_recsrc_cfg_close(&sh.src);
+        hald_frame_file_close(&sh.src.file);
         return rc;
     }
 
@@ -439,7 +439,7 @@ static int score_run(const hald_scorer_t *scorer, const hald_score_opts_t *o, co
     }
     hald_score_writer_free(&j.writer);
     hald_recsrc_close(j.src);
-    hald_recsrc_cfg_close(&sh.src);
+    hald_frame_file_close(&sh.src.file);
     scratch_free(j.scratch);
     hald_unit_free(&SCORE_LAYOUT, &j.joined);
     return rc;

@@ -262,23 +262,26 @@ static int tp_poll_unit(void *ctx, hald_buf_t *msg, hald_error_t *err)
     }
 }
 
+/* The same small message to every other rank, each its own copy (a
+ * pending send owns its buffer). */
+static int send_to_others(hald_mpi_t *m, int tag, const void *msg, size_t len, hald_error_t *err)
+{
+    hald_buf_t copy;
+    hald_buf_init(&copy);
+    int rc = HALD_OK;
+    for (int r = 1; rc == HALD_OK && m && r < m->size; r++) {
+        copy.len = 0;
+        rc = hald_buf_append(&copy, msg, len, err);
+        if (rc == HALD_OK)
+            rc = post_send(m, r, tag, &copy, err);
+    }
+    hald_buf_free(&copy); /* a pending send's old buffer, handed back */
+    return rc;
+}
+
 static int tp_send_open(void *ctx, const char *path, hald_error_t *err)
 {
-    hald_mpi_t *m = ctx;
-    hald_buf_t msg;
-    hald_buf_init(&msg);
-    for (int r = 1; r < m->size; r++) {
-        msg.len = 0;
-        int rc = hald_buf_append(&msg, path, strlen(path), err);
-        if (rc == HALD_OK)
-            rc = post_send(m, r, TAG_OPEN, &msg, err);
-        if (rc != HALD_OK) {
-            hald_buf_free(&msg);
-            return rc;
-        }
-    }
-    hald_buf_free(&msg);
-    return HALD_OK;
+    return send_to_others(ctx, TAG_OPEN, path, strlen(path), err);
 }
 
 static int tp_send_orders(void *ctx, int rank, hald_buf_t *msg, hald_error_t *err)
@@ -411,20 +414,7 @@ uint64_t hald_mpi_releases(const hald_mpi_t *m)
 
 int hald_mpi_announce(hald_mpi_t *m, const void *msg, size_t len, hald_error_t *err)
 {
-    hald_buf_t copy;
-    hald_buf_init(&copy);
-    for (int r = 1; m && r < m->size; r++) {
-        copy.len = 0;
-        int rc = hald_buf_append(&copy, msg, len, err);
-        if (rc == HALD_OK)
-            rc = post_send(m, r, TAG_ANNOUNCE, &copy, err);
-        if (rc != HALD_OK) {
-            hald_buf_free(&copy);
-            return rc;
-        }
-    }
-    hald_buf_free(&copy); /* a pending send's old buffer, handed back */
-    return HALD_OK;
+    return send_to_others(m, TAG_ANNOUNCE, msg, len, err);
 }
 
 int hald_mpi_wait_announcement(hald_mpi_t *m, hald_buf_t *msg, hald_error_t *err)

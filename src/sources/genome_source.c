@@ -571,53 +571,11 @@ void hald_genome_work_free(hald_genome_work_t *w)
     free(w);
 }
 
-void hald_genome_cfg_open(hald_genome_cfg_t *cfg, const char *path, uint64_t *bytes_read)
-{
-    cfg->bytes_read = bytes_read;
-    cfg->fd = path && strcmp(path, "-") != 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-    cfg->open_errno = cfg->fd < 0 ? (path && strcmp(path, "-") != 0 ? errno : EBADF) : 0;
-}
-
-void hald_genome_cfg_close(hald_genome_cfg_t *cfg)
-{
-    if (cfg->fd >= 0)
-        close(cfg->fd);
-    cfg->fd = -1;
-}
-
-static int read_frame(const hald_genome_cfg_t *cfg, const hald_genome_unit_t *u, hald_buf_t *dst,
-                      hald_error_t *err)
-{
-    if (cfg->fd < 0)
-        return hald_error_set_errno(err, HALD_E_IO, cfg->open_errno,
-                                    "%s: cannot open (every rank reads the frames of a packed "
-                                    "genome it is dealt, so it must be on a file system all ranks "
-                                    "see)", cfg->input_name);
-    dst->len = 0;
-    char *p = hald_buf_reserve(dst, (size_t)u->read_size, err);
-    if (!p)
-        return err->code;
-    for (uint64_t got = 0; got < u->read_size;) {
-        ssize_t n = pread(cfg->fd, p + got, (size_t)(u->read_size - got), (off_t)(u->in_offset + got));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return hald_error_set_errno(err, HALD_E_IO, errno, "%s: read failed", cfg->input_name);
-        if (n == 0)
-            return hald_error_set(err, HALD_E_INPUT, "%s: frame at offset %llu is cut short",
-                                  cfg->input_name, (unsigned long long)u->in_offset);
-        got += (uint64_t)n;
-    }
-    dst->len = (size_t)u->read_size;
-    if (cfg->bytes_read)
-        __atomic_add_fetch(cfg->bytes_read, u->read_size, __ATOMIC_RELAXED);
-    return HALD_OK;
-}
-
 int hald_genome_read_frame(const hald_genome_cfg_t *cfg, hald_genome_unit_t *u, hald_genome_work_t *w,
                      hald_error_t *err)
 {
-    if (read_frame(cfg, u, &w->frame, err) != HALD_OK)
+    if (hald_frame_file_read(&cfg->file, cfg->input_name, &w->frame, u->read_size, u->in_offset,
+                             err) != HALD_OK)
         return err->code;
     if (!w->dctx && !(w->dctx = ZSTD_createDCtx()))
         return hald_error_set(err, HALD_E_NOMEM, "%s: out of memory", cfg->input_name);

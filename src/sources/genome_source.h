@@ -15,6 +15,7 @@
 #include "hald/reader.h"
 #include "hald/sites.h"
 #include "../runner/unit.h"
+#include "frame_file.h"
 
 typedef struct hald_genome_unit {
     hald_unit_t base;
@@ -92,15 +93,11 @@ uint64_t hald_genome_bytes_read(const hald_genome_src_t *g);
 /* ================================================================ workers */
 
 /* What every rank needs to read packed frames: the input opened by this
- * rank (fd -1 with open_errno when it could not be). */
+ * rank (hald_frame_file_open). */
 typedef struct hald_genome_cfg {
     const char *input_name;
-    int fd, open_errno;
-    uint64_t *bytes_read;    /* atomic: compressed bytes this rank read */
+    hald_frame_file_t file;
 } hald_genome_cfg_t;
-
-void hald_genome_cfg_open(hald_genome_cfg_t *cfg, const char *path, uint64_t *bytes_read);
-void hald_genome_cfg_close(hald_genome_cfg_t *cfg);
 
 typedef struct hald_genome_work hald_genome_work_t;
 hald_genome_work_t *hald_genome_work_new(void);

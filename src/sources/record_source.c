@@ -390,25 +390,6 @@ static int frames_next(hald_recsrc_t *s, hald_record_unit_t *u, hald_error_t *er
     return u->input.len > 0;
 }
 
-/* Reads a whole frame of `size` bytes at `offset` into dst. */
-static int read_frame(int fd, const char *name, char *dst, uint64_t size, uint64_t offset,
-                      hald_error_t *err)
-{
-    uint64_t got = 0;
-    while (got < size) {
-        ssize_t n = pread(fd, dst + got, (size_t)(size - got), (off_t)(offset + got));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return hald_error_set_errno(err, HALD_E_IO, errno, "%s: read failed", name);
-        if (n == 0)
-            return hald_error_set(err, HALD_E_INPUT, "%s: frame at offset %llu is cut short", name,
-                                  (unsigned long long)offset);
-        got += (uint64_t)n;
-    }
-    return HALD_OK;
-}
-
 static int packed_next(hald_recsrc_t *s, hald_record_unit_t *u, hald_error_t *err)
 {
     if (s->next_frame >= s->end_frame)
@@ -428,7 +409,7 @@ static int packed_next(hald_recsrc_t *s, hald_record_unit_t *u, hald_error_t *er
         return 1;
     }
     char *dst = hald_buf_reserve(&u->input, f->csize, err);
-    if (!dst || read_frame(s->fd, s->name, dst, f->csize, f->offset, err) != HALD_OK)
+    if (!dst || hald_pread_frame(s->fd, s->name, dst, f->csize, f->offset, err) != HALD_OK)
         return err->code;
     u->input.len = f->csize;
     __atomic_add_fetch(&s->file_bytes, (uint64_t)f->csize, __ATOMIC_RELAXED);
@@ -643,45 +624,14 @@ int hald_recsrc_open_text(const hald_recsrc_cfg_t *cfg, hald_recsrc_work_t *w, h
     return w->parser ? HALD_OK : err->code;
 }
 
-void hald_recsrc_cfg_open(hald_recsrc_cfg_t *cfg, const char *path, uint64_t *bytes_read)
-{
-    cfg->bytes_read = bytes_read;
-    cfg->fd = path && strcmp(path, "-") != 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-    cfg->open_errno = cfg->fd < 0 ? (path && strcmp(path, "-") != 0 ? errno : EBADF) : 0;
-}
-
-void hald_recsrc_cfg_close(hald_recsrc_cfg_t *cfg)
-{
-    if (cfg->fd >= 0)
-        close(cfg->fd);
-    cfg->fd = -1;
-}
-
-/* A packed frame dealt by number: this rank reads it from the file. */
-static int read_own_frame(const hald_recsrc_cfg_t *cfg, hald_record_unit_t *u, hald_error_t *err)
-{
-    if (cfg->fd < 0)
-        return hald_error_set_errno(err, HALD_E_IO, cfg->open_errno,
-                                    "%s: cannot open (every rank reads the packed frames it is "
-                                    "dealt, so the input must be on a file system all ranks see)",
-                                    cfg->input_name);
-    u->input.len = 0;
-    char *dst = hald_buf_reserve(&u->input, (size_t)u->read_size, err);
-    if (!dst || read_frame(cfg->fd, cfg->input_name, dst, u->read_size, u->in_offset, err) != HALD_OK)
-        return err->code;
-    u->input.len = (size_t)u->read_size;
-    if (cfg->bytes_read)
-        __atomic_add_fetch(cfg->bytes_read, u->read_size, __ATOMIC_RELAXED);
-    return HALD_OK;
-}
-
 int hald_recsrc_open_unit(const hald_recsrc_cfg_t *cfg, hald_record_unit_t *u,
                           hald_recsrc_work_t *w, hald_error_t *err)
 {
     hald_parser_free(w->parser);
     w->parser = NULL;
     w->unit = NULL;
-    if (u->read_size && read_own_frame(cfg, u, err) != HALD_OK)
+    if (u->read_size && hald_frame_file_read(&cfg->file, cfg->input_name, &u->input, u->read_size,
+                                             u->in_offset, err) != HALD_OK)
         return err->code;
     if (u->frames && decode_frames(cfg, u, w, err) != HALD_OK)
         return err->code;

@@ -26,6 +26,7 @@
 #include "hald/reader.h"
 #include "hald/records.h"
 #include "../runner/unit.h"
+#include "frame_file.h"
 
 /* Decoded text per unit of unaligned input. */
 #define HALD_UNIT_TEXT (UINT64_C(1) << 20)
@@ -142,17 +143,10 @@ hald_format_t hald_recsrc_format(const hald_recsrc_t *s);
 typedef struct hald_recsrc_cfg {
     const char *input_name;  /* for messages */
     uint64_t max_stored;     /* bases kept per record (see hald_parser_opts_t) */
-    /* The input as this rank opened it, for frames it reads itself
-     * (hald_recsrc_cfg_open); fd -1 with open_errno when it could not. */
-    int fd, open_errno;
-    uint64_t *bytes_read;    /* atomic: compressed bytes this rank read so */
+    /* The input as this rank opened it, for packed frames it is dealt
+     * (hald_frame_file_open on every rank of a run on several). */
+    hald_frame_file_t file;
 } hald_recsrc_cfg_t;
-
-/* Every rank of a run on several ranks opens the input itself, for the
- * packed frames it is dealt (a failure is reported with the first such
- * frame); cfg_close closes it. */
-void hald_recsrc_cfg_open(hald_recsrc_cfg_t *cfg, const char *path, uint64_t *bytes_read);
-void hald_recsrc_cfg_close(hald_recsrc_cfg_t *cfg);
 
 /* A worker thread's memory, kept from unit to unit. */
 typedef struct hald_recsrc_work hald_recsrc_work_t;

@@ -7,6 +7,23 @@
 #include "hald/pack.h"
 #include "fuzz.h"
 
+/* Shards of 1 to 5 parts cover every frame once, in order. */
+static void check_shards(const hald_pack_index_t *idx,
+                         void (*shard)(const hald_pack_index_t *, uint64_t, uint64_t, uint64_t *,
+                                       uint64_t *))
+{
+    for (uint64_t n = 1; n <= 5; n++) {
+        uint64_t next = 0;
+        for (uint64_t i = 0; i < n; i++) {
+            uint64_t first, last;
+            shard(idx, i, n, &first, &last);
+            FUZZ_CHECK(first == next && first <= last && last <= idx->n_frames);
+            next = last;
+        }
+        FUZZ_CHECK(next == idx->n_frames);
+    }
+}
+
 static void check_index(const hald_pack_index_t *idx, size_t size)
 {
     uint64_t off = 0, records = 0, line = 1;
@@ -19,16 +36,7 @@ static void check_index(const hald_pack_index_t *idx, size_t size)
         line += f->newlines;
     }
     FUZZ_CHECK(records == idx->total_records);
-    for (uint64_t n = 1; n <= 5; n++) {
-        uint64_t next = 0;
-        for (uint64_t i = 0; i < n; i++) {
-            uint64_t first, last;
-            hald_pack_shard(idx, i, n, &first, &last);
-            FUZZ_CHECK(first == next && first <= last && last <= idx->n_frames);
-            next = last;
-        }
-        FUZZ_CHECK(next == idx->n_frames);
-    }
+    check_shards(idx, hald_pack_shard);
     /* A genome: every frame's bases within its sequence, context clipped
      * to it, and base-balanced shards covering every frame once. */
     const hald_pack_genome_t *g = idx->genome;
@@ -38,16 +46,8 @@ static void check_index(const hald_pack_index_t *idx, size_t size)
         FUZZ_CHECK(f->bases == 0 || f->first_base + f->bases <= g->seqs[f->seq].length);
         FUZZ_CHECK(f->left_len <= HALD_PACK_LEFT && f->right_len <= HALD_PACK_RIGHT);
     }
-    for (uint64_t n = 1; g && n <= 5; n++) {
-        uint64_t next = 0;
-        for (uint64_t i = 0; i < n; i++) {
-            uint64_t first, last;
-            hald_pack_shard_bases(idx, i, n, &first, &last);
-            FUZZ_CHECK(first == next && first <= last && last <= idx->n_frames);
-            next = last;
-        }
-        FUZZ_CHECK(next == idx->n_frames);
-    }
+    if (g)
+        check_shards(idx, hald_pack_shard_bases);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -126,9 +126,9 @@ static void globalise(const hald_buf_t *local, uint64_t record_base, uint64_t li
 static void run_source(hald_recsrc_t *src, const char *path, hald_buf_t *out)
 {
     uint64_t frames_read = 0;
-    hald_recsrc_cfg_t cfg = {"x", 161, -1, 0, NULL};
+    hald_recsrc_cfg_t cfg = {"x", 161, HALD_FRAME_FILE_NONE};
     if (path)
-        hald_recsrc_cfg_open(&cfg, path, &frames_read);
+        hald_frame_file_open(&cfg.file, path, &frames_read);
     hald_recsrc_work_t *w = hald_recsrc_work_new(), *join = hald_recsrc_work_new();
     hald_record_unit_t u;
     memset(&u, 0, sizeof u);
@@ -180,7 +180,7 @@ static void run_source(hald_recsrc_t *src, const char *path, hald_buf_t *out)
         assert_int_equal(frames_read + hald_recsrc_bytes_read(src), hald_recsrc_bytes_total(src));
     if (path && strcmp(hald_recsrc_kind(src), "packed") == 0)
         assert_int_equal(hald_recsrc_bytes_read(src), 0);
-    hald_recsrc_cfg_close(&cfg);
+    hald_frame_file_close(&cfg.file);
 }
 
 static void check_file_as(const char *path, const char *kind, const hald_buf_t *want, uint64_t size,
@@ -377,7 +377,7 @@ static void test_index_counts_checked(void **state)
     hald_recsrc_t *src = hald_recsrc_open(path, &o, &err);
     assert_non_null(src);
     assert_string_equal(hald_recsrc_kind(src), "packed");
-    hald_recsrc_cfg_t cfg = {"x", 161, -1, 0, NULL};
+    hald_recsrc_cfg_t cfg = {"x", 161, HALD_FRAME_FILE_NONE};
     hald_recsrc_work_t *w = hald_recsrc_work_new();
     hald_record_unit_t u;
     memset(&u, 0, sizeof u);
